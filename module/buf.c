@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kpool buffers and views.
+ *
+ * A buffer is one allocation and a refcount_t; a view is a window on a
+ * buffer that owns one reference.  Splitting and slicing make new windows
+ * on the same memory and never copy, as gRPC-Go's buffer.split and Slice.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/* Buffer headers; the memory they describe lives in the tiers. */
+static struct kmem_cache *kpool_buf_cache;
+
+/**
+ * kpool_buf_cache_init() - create the cache of buffer headers.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kpool_buf_cache_init(void)
+{
+	kpool_buf_cache = KMEM_CACHE(kpool_buf, SLAB_ACCOUNT);
+	return kpool_buf_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * kpool_buf_cache_exit() - destroy the cache of buffer headers.
+ */
+void kpool_buf_cache_exit(void)
+{
+	kmem_cache_destroy(kpool_buf_cache);
+}
+
+/**
+ * kpool_buf_alloc() - allocate a buffer.
+ * @pool: the pool to allocate from; NULL for the module's default pool.
+ * @size: bytes wanted, at least 1.
+ * @gfp: allocation flags.  Sizes above the largest tier (and spills of the
+ *	costly tiers) need a context that may sleep; elsewhere they fail.
+ *
+ * The buffer comes from the smallest tier of at least @size bytes, or from
+ * the page-backed fallback above the largest tier, and is zeroed over its
+ * whole capacity.
+ *
+ * Context: any context @gfp allows.
+ * Return: the buffer, holding one reference that now belongs to the
+ * caller; ERR_PTR(-EINVAL) when @size is 0; ERR_PTR(-ENOMEM).
+ */
+struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
+				  gfp_t gfp)
+{
+	struct kpool_buf *buf;
+	int ret;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	if (!pool)
+		pool = kpool_default_pool();
+
+	buf = kmem_cache_alloc(kpool_buf_cache, gfp | __GFP_NOWARN);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	ret = kpool_mem_alloc(pool, buf, size, gfp);
+	if (ret) {
+		kmem_cache_free(kpool_buf_cache, buf);
+		return ERR_PTR(ret);
+	}
+	refcount_set(&buf->ref, 1);
+	return buf;
+}
+EXPORT_SYMBOL_GPL(kpool_buf_alloc);
+
+/**
+ * kpool_buf_put() - drop one reference on a buffer.
+ * @buf: the buffer; the caller's reference is gone after the call.
+ *
+ * The last reference returns the memory to its tier (or the fallback).
+ * A put without a reference is caught by refcount_t (underflow warning)
+ * or KASAN (use after free), never passed on to the tier.
+ *
+ * Context: any context for tier memory; process context for buffers that
+ * may be page-backed (fallback sizes and costly tiers), as vfree() may
+ * sleep there.
+ */
+void kpool_buf_put(struct kpool_buf *buf)
+{
+	if (!refcount_dec_and_test(&buf->ref))
+		return;
+	kpool_mem_free(buf);
+	kmem_cache_free(kpool_buf_cache, buf);
+}
+EXPORT_SYMBOL_GPL(kpool_buf_put);
+
+/* @off + @n <= @len, computed without overflow. */
+static bool kpool_range_ok(size_t len, size_t off, size_t n)
+{
+	return n <= len && off <= len - n;
+}
+
+/**
+ * kpool_view_alloc() - allocate a buffer and a view of all of it.
+ * @pool: the pool; NULL for the module's default pool.
+ * @size: bytes wanted, at least 1.
+ * @gfp: allocation flags, as for kpool_buf_alloc().
+ * @v: receives the view [0, @size), which owns the buffer's reference.
+ *
+ * Context: as kpool_buf_alloc().
+ * Return: 0, -EINVAL when @size is 0, -ENOMEM; @v is untouched on error.
+ */
+int kpool_view_alloc(struct kpool_pool *pool, size_t size, gfp_t gfp,
+		     struct kpool_view *v)
+{
+	struct kpool_buf *buf = kpool_buf_alloc(pool, size, gfp);
+
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	/* The buffer's first reference now belongs to @v. */
+	v->buf = buf;
+	v->offset = 0;
+	v->len = size;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kpool_view_alloc);
+
+/**
+ * kpool_view_copy() - copy bytes into a new buffer (gRPC's mem.Copy).
+ * @pool: the pool; NULL for the module's default pool.
+ * @src: the bytes.
+ * @len: how many; 0 gives an empty view.
+ * @gfp: allocation flags, as for kpool_buf_alloc().
+ * @v: receives a view of exactly the copied bytes.
+ *
+ * Context: as kpool_buf_alloc().
+ * Return: 0 or -ENOMEM; @v is untouched on error.
+ */
+int kpool_view_copy(struct kpool_pool *pool, const void *src, size_t len,
+		    gfp_t gfp, struct kpool_view *v)
+{
+	int ret;
+
+	if (!len) {
+		*v = (struct kpool_view){};
+		return 0;
+	}
+	ret = kpool_view_alloc(pool, len, gfp, v);
+	if (!ret)
+		memcpy(kpool_view_data(v), src, len);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kpool_view_copy);
+
+/**
+ * kpool_view_get() - take a new reference on a view's buffer.
+ * @v: a view the caller holds.
+ * @dup: receives the same window; it owns the new reference.
+ *
+ * Context: any context.
+ */
+void kpool_view_get(const struct kpool_view *v, struct kpool_view *dup)
+{
+	*dup = *v;
+	if (dup->buf)
+		kpool_buf_get(dup->buf);
+}
+EXPORT_SYMBOL_GPL(kpool_view_get);
+
+/**
+ * kpool_view_put() - drop a view and the reference it owns.
+ * @v: the view; it is left empty.  Putting an empty view does nothing.
+ *
+ * Context: as kpool_buf_put().
+ */
+void kpool_view_put(struct kpool_view *v)
+{
+	if (v->buf)
+		kpool_buf_put(v->buf);
+	*v = (struct kpool_view){};
+}
+EXPORT_SYMBOL_GPL(kpool_view_put);
+
+/**
+ * kpool_view_split() - cut a view in two without copying.
+ * @v: the view; it keeps [0, @at).
+ * @at: where to cut, 0 to the view's length.
+ * @right: receives [@at, length) with a new reference of its own, even
+ *	when it is empty.
+ *
+ * Context: any context.
+ * Return: 0, or -EINVAL when @at is past the end (nothing is changed).
+ */
+int kpool_view_split(struct kpool_view *v, size_t at,
+		     struct kpool_view *right)
+{
+	if (at > v->len)
+		return -EINVAL;
+	kpool_view_get(v, right);
+	right->offset += at;
+	right->len -= at;
+	v->len = at;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kpool_view_split);
+
+/**
+ * kpool_view_slice() - a new view on part of a view, without copying.
+ * @v: the view; unchanged.
+ * @start: first byte, within @v.
+ * @end: one past the last byte; @start <= @end <= length of @v.
+ * @out: receives [@start, @end) of @v with a new reference of its own.
+ *
+ * Context: any context.
+ * Return: 0, or -EINVAL for a range outside @v (no reference is taken).
+ */
+int kpool_view_slice(const struct kpool_view *v, size_t start, size_t end,
+		     struct kpool_view *out)
+{
+	if (start > end || end > v->len)
+		return -EINVAL;
+	kpool_view_get(v, out);
+	out->offset += start;
+	out->len = end - start;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kpool_view_slice);
+
+/**
+ * kpool_view_read() - copy bytes out of a view.
+ * @v: the view.
+ * @off: first byte to copy, within @v.
+ * @dst: where to.
+ * @len: how many; @off + @len must not pass the end of @v.
+ *
+ * Context: any context.
+ * Return: 0, or -EINVAL for a range outside @v.
+ */
+int kpool_view_read(const struct kpool_view *v, size_t off, void *dst,
+		    size_t len)
+{
+	if (!kpool_range_ok(v->len, off, len))
+		return -EINVAL;
+	if (len)
+		memcpy(dst, kpool_view_data(v) + off, len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kpool_view_read);
+
+/**
+ * kpool_view_write() - copy bytes into a view.
+ * @v: the view; every view of the same bytes sees the change.
+ * @off: first byte to write, within @v.
+ * @src: where from.
+ * @len: how many; @off + @len must not pass the end of @v.
+ *
+ * Context: any context.
+ * Return: 0, or -EINVAL for a range outside @v.
+ */
+int kpool_view_write(const struct kpool_view *v, size_t off, const void *src,
+		     size_t len)
+{
+	if (!kpool_range_ok(v->len, off, len))
+		return -EINVAL;
+	if (len)
+		memcpy(kpool_view_data(v) + off, src, len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kpool_view_write);

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kpool tiers: one kmem_cache per size class, a page-backed fallback for
+ * sizes above the largest class, and the counters of both.
+ *
+ * This is gRPC-Go's TieredBufferPool: a request goes to the smallest tier
+ * that holds it (binary search), and every buffer is zeroed over its whole
+ * capacity before anyone sees it, as sizedBufferPool.Get clears its buffers.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+/**
+ * kpool_tiers_check() - validate a list of tier sizes.
+ * @sizes: tier sizes in bytes.
+ * @n: number of entries in @sizes.
+ *
+ * A valid list has 1 to %KPOOL_MAX_TIERS entries, each from 1 to
+ * %KPOOL_TIER_MAX_SIZE bytes, strictly increasing.  What is wrong with an
+ * invalid list is said in the kernel log.
+ *
+ * Context: any context.
+ * Return: 0 if the list is valid, -EINVAL otherwise.
+ */
+int kpool_tiers_check(const size_t *sizes, unsigned int n)
+{
+	unsigned int i;
+
+	if (!n || n > KPOOL_MAX_TIERS) {
+		pr_err("tiers: %u sizes given, 1 to %u allowed\n",
+		       n, KPOOL_MAX_TIERS);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!sizes[i] || sizes[i] > KPOOL_TIER_MAX_SIZE) {
+			pr_err("tiers: size %zu (entry %u) is not within 1..%u\n",
+			       sizes[i], i + 1, KPOOL_TIER_MAX_SIZE);
+			return -EINVAL;
+		}
+		if (i && sizes[i] <= sizes[i - 1]) {
+			pr_err("tiers: size %zu (entry %u) is not above %zu: sizes must be strictly increasing\n",
+			       sizes[i], i + 1, sizes[i - 1]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kpool_tiers_check);
+
+/**
+ * kpool_tiers_parse() - parse a comma-separated list of tier sizes.
+ * @str: the list, e.g. "256,4096,16384"; surrounding white space (such as
+ *	a trailing newline) is ignored.
+ * @sizes: receives the sizes; room for %KPOOL_MAX_TIERS entries.
+ * @n: receives the number of sizes.
+ *
+ * The list must pass kpool_tiers_check().  @sizes and @n are written only
+ * on success.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL for a malformed or invalid list, -ENOMEM.
+ */
+int kpool_tiers_parse(const char *str, size_t *sizes, unsigned int *n)
+{
+	size_t parsed[KPOOL_MAX_TIERS];
+	unsigned int count = 0;
+	char *copy, *cur, *tok;
+	int ret;
+
+	copy = kstrdup(str, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = strim(copy);
+	if (!*cur) {
+		pr_err("tiers: the list is empty\n");
+		ret = -EINVAL;
+		goto out;
+	}
+	while ((tok = strsep(&cur, ","))) {
+		unsigned int val;
+
+		if (count == KPOOL_MAX_TIERS) {
+			pr_err("tiers: more than %u sizes given\n",
+			       KPOOL_MAX_TIERS);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (kstrtouint(strim(tok), 10, &val)) {
+			pr_err("tiers: \"%s\" is not a size in bytes\n", tok);
+			ret = -EINVAL;
+			goto out;
+		}
+		parsed[count++] = val;
+	}
+	ret = kpool_tiers_check(parsed, count);
+	if (!ret) {
+		memcpy(sizes, parsed, count * sizeof(*parsed));
+		*n = count;
+	}
+out:
+	kfree(copy);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kpool_tiers_parse);
+
+static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
+			   size_t size)
+{
+	/* Page-or-larger tiers are mapped into user space: page-align them. */
+	unsigned int align = size >= PAGE_SIZE ? PAGE_SIZE : 0;
+	char name[48];
+
+	snprintf(name, sizeof(name), "%s-%zu", pool->name, size);
+	/* The whole object is user data: whitelist all of it for usercopy. */
+	t->cache = kmem_cache_create_usercopy(name, size, align, SLAB_ACCOUNT,
+					      0, size, NULL);
+	if (!t->cache)
+		return -ENOMEM;
+	t->size = size;
+	t->costly = get_order(size) > PAGE_ALLOC_COSTLY_ORDER;
+	return 0;
+}
+
+/**
+ * kpool_pool_create() - create a pool of size tiers.
+ * @name: prefix of the pool's slab cache names ("<name>-<size>"); it must
+ *	not be shared with another live pool.  At most 23 characters are kept.
+ * @sizes: tier sizes, as kpool_tiers_check() wants them.
+ * @n: number of tiers.
+ *
+ * Context: process context; may sleep.
+ * Return: the pool, or ERR_PTR(-EINVAL) for a bad tier list,
+ * ERR_PTR(-ENOMEM).
+ */
+struct kpool_pool *kpool_pool_create(const char *name, const size_t *sizes,
+				     unsigned int n)
+{
+	struct kpool_pool *pool;
+	unsigned int i;
+	int ret;
+
+	ret = kpool_tiers_check(sizes, n);
+	if (ret)
+		return ERR_PTR(ret);
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	strscpy(pool->name, name, sizeof(pool->name));
+	for (i = 0; i < n; i++) {
+		ret = kpool_tier_init(pool, &pool->tier[i], sizes[i]);
+		if (ret)
+			goto err_destroy_caches;
+	}
+	pool->ntiers = n;
+	return pool;
+
+err_destroy_caches:
+	while (i--)
+		kmem_cache_destroy(pool->tier[i].cache);
+	kfree(pool);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(kpool_pool_create);
+
+static bool kpool_tier_busy(const struct kpool_pool *pool,
+			    const struct kpool_tier *t)
+{
+	long in_use = atomic_long_read(&t->stats.in_use);
+
+	if (!in_use)
+		return false;
+	if (t->cache)
+		pr_err("%s: %ld buffers of tier %zu still in use\n",
+		       pool->name, in_use, t->size);
+	else
+		pr_err("%s: %ld fallback buffers still in use\n",
+		       pool->name, in_use);
+	return true;
+}
+
+/**
+ * kpool_pool_destroy() - destroy a pool whose buffers have all come back.
+ * @pool: the pool, or NULL.
+ *
+ * A pool that still has buffers in use is a bug of its user: it is said
+ * in the kernel log, and the caches are left to kmem_cache_destroy() to
+ * complain about rather than freed under the buffers' feet.
+ *
+ * Context: process context; may sleep.
+ */
+void kpool_pool_destroy(struct kpool_pool *pool)
+{
+	unsigned int i;
+
+	if (!pool)
+		return;
+	kpool_tier_busy(pool, &pool->fallback);
+	for (i = 0; i < pool->ntiers; i++) {
+		kpool_tier_busy(pool, &pool->tier[i]);
+		kmem_cache_destroy(pool->tier[i].cache);
+	}
+	kfree(pool);
+}
+EXPORT_SYMBOL_GPL(kpool_pool_destroy);
+
+/**
+ * kpool_pool_tier_index() - the tier a request of @size bytes goes to.
+ * @pool: the pool.
+ * @size: bytes wanted.
+ *
+ * Context: any context.
+ * Return: the index of the smallest tier of at least @size bytes, or
+ * %KPOOL_TIER_FALLBACK when @size is above the largest tier.
+ */
+u32 kpool_pool_tier_index(const struct kpool_pool *pool, size_t size)
+{
+	unsigned int lo = 0, hi = pool->ntiers;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (pool->tier[mid].size < size)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < pool->ntiers ? lo : KPOOL_TIER_FALLBACK;
+}
+EXPORT_SYMBOL_GPL(kpool_pool_tier_index);
+
+/**
+ * kpool_pool_capacity() - bytes reserved for a request of @size bytes.
+ * @pool: the pool.
+ * @size: bytes wanted.
+ *
+ * Context: any context.
+ * Return: the size of the tier the request goes to, or @size rounded up
+ * to whole pages for the fallback; 0 when that rounding would overflow.
+ */
+size_t kpool_pool_capacity(const struct kpool_pool *pool, size_t size)
+{
+	u32 idx = kpool_pool_tier_index(pool, size);
+
+	if (idx != KPOOL_TIER_FALLBACK)
+		return pool->tier[array_index_nospec(idx, pool->ntiers)].size;
+	if (size > SIZE_MAX - (PAGE_SIZE - 1))
+		return 0;
+	return PAGE_ALIGN(size);
+}
+EXPORT_SYMBOL_GPL(kpool_pool_capacity);
+
+/* Zeroed, page-rounded memory from order-0 pages; vmalloc may sleep. */
+static void *kpool_pages_alloc(size_t capacity, gfp_t gfp)
+{
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
+	return __vmalloc(capacity, gfp | __GFP_ZERO | __GFP_ACCOUNT);
+}
+
+/*
+ * Zeroed memory of one tier.  A costly tier (the 1 MiB one: order-8 slabs)
+ * is what fragmentation takes away first, so its slab is tried once without
+ * direct reclaim or compaction stalls; when none can be had the buffer
+ * spills to order-0 pages.  It stays a buffer of its tier all the same:
+ * same capacity, same counters, plus one spill.
+ */
+static void *kpool_tier_mem_alloc(struct kpool_tier *t, gfp_t gfp,
+				  enum kpool_backing *backing)
+{
+	void *p;
+
+	*backing = KPOOL_BACKING_SLAB;
+	if (!t->costly)
+		return kmem_cache_zalloc(t->cache, gfp);
+
+	p = kmem_cache_zalloc(t->cache,
+			      (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NORETRY);
+	if (p)
+		return p;
+	p = kpool_pages_alloc(t->size, gfp);
+	if (p) {
+		*backing = KPOOL_BACKING_VMALLOC;
+		atomic64_inc(&t->stats.spills);
+	}
+	return p;
+}
+
+static struct kpool_tier *kpool_buf_tier(const struct kpool_buf *buf)
+{
+	struct kpool_pool *pool = buf->pool;
+
+	if (buf->tier == KPOOL_TIER_FALLBACK)
+		return &pool->fallback;
+	return &pool->tier[buf->tier];
+}
+
+/**
+ * kpool_mem_alloc() - give a buffer header its memory.
+ * @pool: the pool to take it from.
+ * @buf: the header; @data, @capacity, @tier, @backing and @pool are set.
+ * @size: bytes wanted, at least 1.
+ * @gfp: allocation flags; the fallback needs a context that may sleep.
+ *
+ * The memory is zeroed over its whole capacity and counted in its tier.
+ *
+ * Return: 0, or -ENOMEM with @buf's memory fields untouched.
+ */
+int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf,
+		    size_t size, gfp_t gfp)
+{
+	u32 idx = kpool_pool_tier_index(pool, size);
+	enum kpool_backing backing = KPOOL_BACKING_VMALLOC;
+	struct kpool_tier *t;
+	size_t capacity;
+	void *data;
+
+	/* The size is the caller's choice, perhaps a user's: fail quietly. */
+	gfp |= __GFP_NOWARN;
+	if (idx == KPOOL_TIER_FALLBACK) {
+		t = &pool->fallback;
+		capacity = kpool_pool_capacity(pool, size);
+		data = capacity ? kpool_pages_alloc(capacity, gfp) : NULL;
+	} else {
+		idx = array_index_nospec(idx, pool->ntiers);
+		t = &pool->tier[idx];
+		capacity = t->size;
+		data = kpool_tier_mem_alloc(t, gfp, &backing);
+	}
+	if (!data)
+		return -ENOMEM;
+
+	buf->pool = pool;
+	buf->data = data;
+	buf->capacity = capacity;
+	buf->tier = idx;
+	buf->backing = backing;
+	atomic_long_inc(&t->stats.in_use);
+	atomic64_inc(&t->stats.allocs);
+	atomic64_add(capacity, &pool->bytes_in_use);
+	return 0;
+}
+
+/**
+ * kpool_mem_free() - return a buffer's memory to where it came from.
+ * @buf: a buffer whose last reference is gone.
+ */
+void kpool_mem_free(struct kpool_buf *buf)
+{
+	struct kpool_tier *t = kpool_buf_tier(buf);
+
+	if (buf->backing == KPOOL_BACKING_VMALLOC)
+		vfree(buf->data);
+	else
+		kmem_cache_free(t->cache, buf->data);
+	atomic64_sub(buf->capacity, &buf->pool->bytes_in_use);
+	atomic64_inc(&t->stats.frees);
+	atomic_long_dec(&t->stats.in_use);
+}
