@@ -12,7 +12,7 @@
  *  - whoever holds a struct kpool_view with a non-NULL @buf owns one
  *    reference on that buffer, and must give it back with kpool_view_put()
  *    (or hand the view, and with it the reference, to someone who will);
- *  - a struct kpool_slice owns the views stored in it;
+ *  - a struct kpool_bufslice owns the views stored in it;
  *  - a struct kpool_reader owns the views it has not consumed yet.
  */
 #ifndef _KPOOL_H
@@ -121,12 +121,12 @@ struct kpool_view {
 };
 
 /**
- * struct kpool_slice - views gathered in order (gRPC's BufferSlice).
+ * struct kpool_bufslice - views gathered in order (gRPC's BufferSlice).
  * @views: array of @nr views, each owned by the slice.
  * @nr: views in use.
  * @cap: room in @views.
  */
-struct kpool_slice {
+struct kpool_bufslice {
 	struct kpool_view *views;
 	unsigned int nr;
 	unsigned int cap;
@@ -141,7 +141,7 @@ struct kpool_slice {
  * @remaining: bytes left to read in all.
  */
 struct kpool_reader {
-	struct kpool_slice s;
+	struct kpool_bufslice s;
 	unsigned int first;
 	size_t off;
 	size_t remaining;
@@ -213,20 +213,20 @@ static inline void *kpool_view_data(const struct kpool_view *v)
 }
 
 /* slice.c: slices and readers */
-void kpool_slice_init(struct kpool_slice *s);
-int kpool_slice_append(struct kpool_slice *s, struct kpool_view *v,
-		       gfp_t gfp);
-size_t kpool_slice_len(const struct kpool_slice *s);
-int kpool_slice_get(const struct kpool_slice *s, struct kpool_slice *dup,
-		    gfp_t gfp);
-void kpool_slice_put(struct kpool_slice *s);
-size_t kpool_slice_copy_to(const struct kpool_slice *s, void *dst,
-			   size_t len);
-int kpool_slice_materialize(const struct kpool_slice *s,
-			    struct kpool_pool *pool, gfp_t gfp,
-			    struct kpool_view *out);
+void kpool_bufslice_init(struct kpool_bufslice *s);
+int kpool_bufslice_append(struct kpool_bufslice *s, struct kpool_view *v,
+			  gfp_t gfp);
+size_t kpool_bufslice_len(const struct kpool_bufslice *s);
+int kpool_bufslice_get(const struct kpool_bufslice *s,
+		       struct kpool_bufslice *dup, gfp_t gfp);
+void kpool_bufslice_put(struct kpool_bufslice *s);
+size_t kpool_bufslice_copy_to(const struct kpool_bufslice *s, void *dst,
+			      size_t len);
+int kpool_bufslice_materialize(const struct kpool_bufslice *s,
+			       struct kpool_pool *pool, gfp_t gfp,
+			       struct kpool_view *out);
 
-int kpool_reader_init(struct kpool_reader *r, const struct kpool_slice *s,
+int kpool_reader_init(struct kpool_reader *r, const struct kpool_bufslice *s,
 		      gfp_t gfp);
 size_t kpool_reader_read(struct kpool_reader *r, void *dst, size_t len);
 int kpool_reader_read_byte(struct kpool_reader *r, u8 *byte);

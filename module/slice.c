@@ -12,21 +12,21 @@
 #include "internal.h"
 
 /**
- * kpool_slice_init() - make an empty slice.
+ * kpool_bufslice_init() - make an empty slice.
  * @s: the slice.
  *
  * Context: any context.
  */
-void kpool_slice_init(struct kpool_slice *s)
+void kpool_bufslice_init(struct kpool_bufslice *s)
 {
 	s->views = NULL;
 	s->nr = 0;
 	s->cap = 0;
 }
-EXPORT_SYMBOL_GPL(kpool_slice_init);
+EXPORT_SYMBOL_GPL(kpool_bufslice_init);
 
 /**
- * kpool_slice_append() - add a view at the end of a slice.
+ * kpool_bufslice_append() - add a view at the end of a slice.
  * @s: the slice.
  * @v: the view; on success the slice owns its reference and @v is left
  *	empty.  On failure @v is untouched and still the caller's.
@@ -35,8 +35,8 @@ EXPORT_SYMBOL_GPL(kpool_slice_init);
  * Context: any context @gfp allows.
  * Return: 0 or -ENOMEM.
  */
-int kpool_slice_append(struct kpool_slice *s, struct kpool_view *v,
-		       gfp_t gfp)
+int kpool_bufslice_append(struct kpool_bufslice *s, struct kpool_view *v,
+			  gfp_t gfp)
 {
 	if (s->nr == s->cap) {
 		unsigned int cap = s->cap ? s->cap * 2 : 4;
@@ -55,16 +55,16 @@ int kpool_slice_append(struct kpool_slice *s, struct kpool_view *v,
 	*v = (struct kpool_view){};
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kpool_slice_append);
+EXPORT_SYMBOL_GPL(kpool_bufslice_append);
 
 /**
- * kpool_slice_len() - bytes in a slice.
+ * kpool_bufslice_len() - bytes in a slice.
  * @s: the slice.
  *
  * Context: any context.
  * Return: the sum of the lengths of its views.
  */
-size_t kpool_slice_len(const struct kpool_slice *s)
+size_t kpool_bufslice_len(const struct kpool_bufslice *s)
 {
 	size_t len = 0;
 	unsigned int i;
@@ -73,10 +73,10 @@ size_t kpool_slice_len(const struct kpool_slice *s)
 		len += s->views[i].len;
 	return len;
 }
-EXPORT_SYMBOL_GPL(kpool_slice_len);
+EXPORT_SYMBOL_GPL(kpool_bufslice_len);
 
 /**
- * kpool_slice_get() - take a new reference on every view of a slice.
+ * kpool_bufslice_get() - take a new reference on every view of a slice.
  * @s: the slice; unchanged.
  * @dup: receives a slice of the same windows, owning the new references.
  * @gfp: flags for the new slice's array.
@@ -84,12 +84,12 @@ EXPORT_SYMBOL_GPL(kpool_slice_len);
  * Context: any context @gfp allows.
  * Return: 0, or -ENOMEM with @dup empty and no reference taken.
  */
-int kpool_slice_get(const struct kpool_slice *s, struct kpool_slice *dup,
-		    gfp_t gfp)
+int kpool_bufslice_get(const struct kpool_bufslice *s,
+		       struct kpool_bufslice *dup, gfp_t gfp)
 {
 	unsigned int i;
 
-	kpool_slice_init(dup);
+	kpool_bufslice_init(dup);
 	if (!s->nr)
 		return 0;
 	dup->views = kmalloc_array(s->nr, sizeof(*dup->views), gfp);
@@ -101,27 +101,27 @@ int kpool_slice_get(const struct kpool_slice *s, struct kpool_slice *dup,
 	dup->cap = s->nr;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kpool_slice_get);
+EXPORT_SYMBOL_GPL(kpool_bufslice_get);
 
 /**
- * kpool_slice_put() - drop every view of a slice.
+ * kpool_bufslice_put() - drop every view of a slice.
  * @s: the slice; it is left empty.
  *
  * Context: as kpool_buf_put().
  */
-void kpool_slice_put(struct kpool_slice *s)
+void kpool_bufslice_put(struct kpool_bufslice *s)
 {
 	unsigned int i;
 
 	for (i = 0; i < s->nr; i++)
 		kpool_view_put(&s->views[i]);
 	kfree(s->views);
-	kpool_slice_init(s);
+	kpool_bufslice_init(s);
 }
-EXPORT_SYMBOL_GPL(kpool_slice_put);
+EXPORT_SYMBOL_GPL(kpool_bufslice_put);
 
 /* Copy up to @len bytes from view @i, @off bytes in, onwards. */
-static size_t kpool_views_copy(const struct kpool_slice *s, unsigned int i,
+static size_t kpool_views_copy(const struct kpool_bufslice *s, unsigned int i,
 			       size_t off, u8 *dst, size_t len)
 {
 	size_t done = 0;
@@ -138,7 +138,7 @@ static size_t kpool_views_copy(const struct kpool_slice *s, unsigned int i,
 }
 
 /**
- * kpool_slice_copy_to() - copy a slice's bytes, in order (CopyTo).
+ * kpool_bufslice_copy_to() - copy a slice's bytes, in order (CopyTo).
  * @s: the slice.
  * @dst: where to.
  * @len: room at @dst.
@@ -147,14 +147,14 @@ static size_t kpool_views_copy(const struct kpool_slice *s, unsigned int i,
  * Return: the number of bytes copied: the smaller of @len and the
  * slice's length.
  */
-size_t kpool_slice_copy_to(const struct kpool_slice *s, void *dst, size_t len)
+size_t kpool_bufslice_copy_to(const struct kpool_bufslice *s, void *dst, size_t len)
 {
 	return kpool_views_copy(s, 0, 0, dst, len);
 }
-EXPORT_SYMBOL_GPL(kpool_slice_copy_to);
+EXPORT_SYMBOL_GPL(kpool_bufslice_copy_to);
 
 /**
- * kpool_slice_materialize() - one view of all of a slice's bytes.
+ * kpool_bufslice_materialize() - one view of all of a slice's bytes.
  * @s: the slice; unchanged.
  * @pool: where a new buffer comes from; NULL for the default pool.
  * @gfp: allocation flags, as for kpool_buf_alloc().
@@ -165,9 +165,9 @@ EXPORT_SYMBOL_GPL(kpool_slice_copy_to);
  * Context: as kpool_buf_alloc().
  * Return: 0 or -ENOMEM (@out untouched).
  */
-int kpool_slice_materialize(const struct kpool_slice *s,
-			    struct kpool_pool *pool, gfp_t gfp,
-			    struct kpool_view *out)
+int kpool_bufslice_materialize(const struct kpool_bufslice *s,
+			       struct kpool_pool *pool, gfp_t gfp,
+			       struct kpool_view *out)
 {
 	size_t len;
 	int ret;
@@ -176,17 +176,17 @@ int kpool_slice_materialize(const struct kpool_slice *s,
 		kpool_view_get(&s->views[0], out);
 		return 0;
 	}
-	len = kpool_slice_len(s);
+	len = kpool_bufslice_len(s);
 	if (!len) {
 		*out = (struct kpool_view){};
 		return 0;
 	}
 	ret = kpool_view_alloc(pool, len, gfp, out);
 	if (!ret)
-		kpool_slice_copy_to(s, kpool_view_data(out), len);
+		kpool_bufslice_copy_to(s, kpool_view_data(out), len);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(kpool_slice_materialize);
+EXPORT_SYMBOL_GPL(kpool_bufslice_materialize);
 
 /**
  * kpool_reader_init() - start reading a slice.
@@ -198,16 +198,16 @@ EXPORT_SYMBOL_GPL(kpool_slice_materialize);
  * Context: any context @gfp allows.
  * Return: 0 or -ENOMEM.
  */
-int kpool_reader_init(struct kpool_reader *r, const struct kpool_slice *s,
+int kpool_reader_init(struct kpool_reader *r, const struct kpool_bufslice *s,
 		      gfp_t gfp)
 {
-	int ret = kpool_slice_get(s, &r->s, gfp);
+	int ret = kpool_bufslice_get(s, &r->s, gfp);
 
 	if (ret)
 		return ret;
 	r->first = 0;
 	r->off = 0;
-	r->remaining = kpool_slice_len(s);
+	r->remaining = kpool_bufslice_len(s);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kpool_reader_init);
@@ -306,7 +306,7 @@ EXPORT_SYMBOL_GPL(kpool_reader_discard);
  */
 void kpool_reader_close(struct kpool_reader *r)
 {
-	kpool_slice_put(&r->s);
+	kpool_bufslice_put(&r->s);
 	r->first = 0;
 	r->off = 0;
 	r->remaining = 0;
