@@ -71,9 +71,90 @@ struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 		return ERR_PTR(ret);
 	}
 	refcount_set(&buf->ref, 1);
+	buf->acct = NULL;
 	return buf;
 }
 EXPORT_SYMBOL_GPL(kpool_buf_alloc);
+
+/**
+ * kpool_account_alloc() - make an account to charge buffers to.
+ * @gfp: allocation flags.
+ *
+ * Context: any context @gfp allows.
+ * Return: the account, holding one reference for the caller, or NULL.
+ */
+struct kpool_account *kpool_account_alloc(gfp_t gfp)
+{
+	struct kpool_account *acct = kmalloc(sizeof(*acct), gfp);
+
+	if (acct) {
+		refcount_set(&acct->ref, 1);
+		atomic64_set(&acct->bytes, 0);
+	}
+	return acct;
+}
+EXPORT_SYMBOL_GPL(kpool_account_alloc);
+
+/**
+ * kpool_account_put() - drop a reference on an account.
+ * @acct: the account; it goes away once its owner and every buffer charged
+ *	to it have let go.
+ *
+ * Context: any context.
+ */
+void kpool_account_put(struct kpool_account *acct)
+{
+	if (refcount_dec_and_test(&acct->ref))
+		kfree(acct);
+}
+EXPORT_SYMBOL_GPL(kpool_account_put);
+
+/**
+ * kpool_buf_alloc_charged() - allocate a buffer and charge it to an account.
+ * @pool: the pool to allocate from; NULL for the module's default pool.
+ * @size: bytes wanted, at least 1.
+ * @gfp: allocation flags, as for kpool_buf_alloc().
+ * @acct: the account; the buffer's capacity stays charged to it, and the
+ *	buffer holds a reference on it, until the buffer's memory is returned,
+ *	whoever drops the last reference.
+ * @limit: the most bytes @acct may have charged, this buffer included.
+ *
+ * Context: as kpool_buf_alloc().
+ * Return: the buffer, holding one reference that now belongs to the
+ * caller; ERR_PTR(-EINVAL) when @size is 0; ERR_PTR(-EDQUOT) when the
+ * charge would pass @limit; ERR_PTR(-ENOMEM).  Nothing stays charged on
+ * error.
+ */
+struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
+					  size_t size, gfp_t gfp,
+					  struct kpool_account *acct,
+					  u64 limit)
+{
+	struct kpool_buf *buf;
+	size_t capacity;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	if (!pool)
+		pool = kpool_default_pool();
+	capacity = kpool_pool_capacity(pool, size);
+	if (!capacity)
+		return ERR_PTR(-ENOMEM);
+	if ((u64)atomic64_add_return(capacity, &acct->bytes) > limit) {
+		atomic64_sub(capacity, &acct->bytes);
+		return ERR_PTR(-EDQUOT);
+	}
+	buf = kpool_buf_alloc(pool, size, gfp);
+	if (IS_ERR(buf)) {
+		atomic64_sub(capacity, &acct->bytes);
+		return buf;
+	}
+	/* The buffer holds this reference until its memory is returned. */
+	refcount_inc(&acct->ref);
+	buf->acct = acct;
+	return buf;
+}
+EXPORT_SYMBOL_GPL(kpool_buf_alloc_charged);
 
 /**
  * kpool_buf_put() - drop one reference on a buffer.
@@ -89,10 +170,20 @@ EXPORT_SYMBOL_GPL(kpool_buf_alloc);
  */
 void kpool_buf_put(struct kpool_buf *buf)
 {
+	struct kpool_account *acct;
+	size_t capacity;
+
 	if (!refcount_dec_and_test(&buf->ref))
 		return;
+	acct = buf->acct;
+	capacity = buf->capacity;
 	kpool_mem_free(buf);
 	kmem_cache_free(kpool_buf_cache, buf);
+	if (acct) {
+		atomic64_sub(capacity, &acct->bytes);
+		/* The buffer's reference on its account goes with it. */
+		kpool_account_put(acct);
+	}
 }
 EXPORT_SYMBOL_GPL(kpool_buf_put);
 

@@ -6,7 +6,63 @@
 #ifndef _KPOOL_INTERNAL_H
 #define _KPOOL_INTERNAL_H
 
+#include <linux/xarray.h>
+
 #include "kpool.h"
+
+struct file;
+struct vm_area_struct;
+
+/* main.c: limits (module parameters) and live-object counters */
+extern unsigned long kpool_max_buffer_size;
+extern unsigned long kpool_max_file_bytes;
+extern unsigned int kpool_max_file_handles;
+extern atomic64_t kpool_nr_handles;
+extern atomic64_t kpool_nr_mappings;
+extern atomic64_t kpool_nr_exports;
+
+/**
+ * struct kpool_file - what one open() of /dev/kpool holds.
+ * @handles: handle -> struct kpool_view *, each entry one reference.  The
+ *	xarray's lock also guards the window of every published view (SPLIT
+ *	changes it in place); it is a spinlock and is never held across
+ *	copy_*_user() or anything that sleeps.
+ * @next: cursor of the cyclic handle allocation, under the xarray's lock.
+ * @nr_handles: handles reserved or published, at most max_file_handles.
+ * @acct: bytes charged to this file; buffers allocated through the file
+ *	keep it alive after the file is closed.
+ */
+struct kpool_file {
+	struct xarray handles;
+	u32 next;
+	atomic_t nr_handles;
+	struct kpool_account *acct;
+};
+
+/* handle.c: the per-file handle table */
+struct kpool_file *kpool_file_alloc(void);
+void kpool_file_free(struct kpool_file *kf);
+int kpool_handle_get(struct kpool_file *kf, u32 handle, struct kpool_view *v);
+int kpool_handle_reserve(struct kpool_file *kf, u32 *handle);
+void kpool_handle_unreserve(struct kpool_file *kf, u32 handle);
+void kpool_handle_publish(struct kpool_file *kf, u32 handle,
+			  struct kpool_view *entry);
+int kpool_handle_remove(struct kpool_file *kf, u32 handle);
+int kpool_handle_split(struct kpool_file *kf, u32 handle, u64 at,
+		       struct kpool_view *right);
+struct kpool_view *kpool_view_box(struct kpool_view *v);
+
+/* mmap.c: mapping views */
+int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v);
+u32 kpool_view_mappable(const struct kpool_view *v);
+
+/* export.c: views as files */
+struct file *kpool_export_file(const struct kpool_view *v, unsigned int flags);
+int kpool_import_fd(int fd, struct kpool_view *v);
+
+/* dev.c: the misc device */
+int kpool_dev_init(void);
+void kpool_dev_exit(void);
 
 /* tier.c: the memory behind a buffer */
 int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf,

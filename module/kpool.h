@@ -22,11 +22,8 @@
 #include <linux/gfp.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
-
-/** KPOOL_MAX_TIERS - most tiers one pool may have. */
-#define KPOOL_MAX_TIERS		16
-/** KPOOL_TIER_FALLBACK - tier index reported for fallback buffers. */
-#define KPOOL_TIER_FALLBACK	0xffffffffU
+/* The user ABI: KPOOL_MAX_TIERS, KPOOL_TIER_FALLBACK and the ioctls. */
+#include <linux/kpool.h>
 /** KPOOL_TIER_MAX_SIZE - largest size a tier may have (bytes). */
 #define KPOOL_TIER_MAX_SIZE	(2U << 20)
 
@@ -90,6 +87,17 @@ enum kpool_backing {
 };
 
 /**
+ * struct kpool_account - bytes charged to one owner, for a quota (an open
+ *	file of /dev/kpool is one).
+ * @ref: one for the owner, and one for every buffer charged here.
+ * @bytes: capacity of the live buffers charged here.
+ */
+struct kpool_account {
+	refcount_t ref;
+	atomic64_t bytes;
+};
+
+/**
  * struct kpool_buf - one allocation from a pool.
  * @ref: references: one per view (in any owner), mapping or other user.
  * @pool: the pool the memory goes back to.
@@ -97,10 +105,13 @@ enum kpool_backing {
  * @capacity: bytes reserved (tier size, or page-rounded for the fallback).
  * @tier: tier index, or %KPOOL_TIER_FALLBACK.
  * @backing: how @data was allocated.
+ * @acct: the account charged with @capacity until the memory is returned,
+ *	holding a reference on it; NULL when none is.
  */
 struct kpool_buf {
 	refcount_t ref;
 	struct kpool_pool *pool;
+	struct kpool_account *acct;
 	void *data;
 	size_t capacity;
 	u32 tier;
@@ -160,7 +171,13 @@ struct kpool_pool *kpool_default_pool(void);
 /* buf.c: buffers and views */
 struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 				  gfp_t gfp);
+struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
+					  size_t size, gfp_t gfp,
+					  struct kpool_account *acct,
+					  u64 limit);
 void kpool_buf_put(struct kpool_buf *buf);
+struct kpool_account *kpool_account_alloc(gfp_t gfp);
+void kpool_account_put(struct kpool_account *acct);
 
 /**
  * kpool_buf_get() - take one more reference on a buffer.

@@ -18,6 +18,26 @@ module_param(tiers, charp, 0444);
 MODULE_PARM_DESC(tiers,
 		 "tier sizes in bytes, strictly increasing, 1 to 16 of them, each 1..2097152 (default 256,4096,16384,32768,1048576)");
 
+unsigned long kpool_max_buffer_size = 64UL << 20;
+module_param_named(max_buffer_size, kpool_max_buffer_size, ulong, 0444);
+MODULE_PARM_DESC(max_buffer_size,
+		 "largest single buffer in bytes (default 64 MiB; E2BIG above)");
+
+unsigned long kpool_max_file_bytes = 1UL << 30;
+module_param_named(max_file_bytes, kpool_max_file_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_file_bytes,
+		 "capacity bytes of live buffers allocated through one open file (default 1 GiB; EDQUOT above)");
+
+unsigned int kpool_max_file_handles = 65536;
+module_param_named(max_file_handles, kpool_max_file_handles, uint, 0444);
+MODULE_PARM_DESC(max_file_handles,
+		 "handles one open file may hold (default 65536; EMFILE above)");
+
+/* Live objects of the user ABI, for KPOOL_IOC_STATS. */
+atomic64_t kpool_nr_handles = ATOMIC64_INIT(0);
+atomic64_t kpool_nr_mappings = ATOMIC64_INIT(0);
+atomic64_t kpool_nr_exports = ATOMIC64_INIT(0);
+
 /* The pool every user of the module shares; set once at init. */
 static struct kpool_pool *kpool_pool;
 
@@ -45,6 +65,11 @@ static int __init kpool_init(void)
 		pr_err("invalid tiers=\"%s\": not loading\n", tiers);
 		return ret;
 	}
+	if (!kpool_max_buffer_size || !kpool_max_file_bytes ||
+	    !kpool_max_file_handles) {
+		pr_err("max_buffer_size, max_file_bytes and max_file_handles must not be 0: not loading\n");
+		return -EINVAL;
+	}
 	ret = kpool_buf_cache_init();
 	if (ret)
 		return ret;
@@ -53,9 +78,14 @@ static int __init kpool_init(void)
 		ret = PTR_ERR(kpool_pool);
 		goto err_buf_cache;
 	}
+	ret = kpool_dev_init();
+	if (ret)
+		goto err_pool;
 	pr_info("%u tiers, largest %zu bytes\n", n, sizes[n - 1]);
 	return 0;
 
+err_pool:
+	kpool_pool_destroy(kpool_pool);
 err_buf_cache:
 	kpool_buf_cache_exit();
 	return ret;
@@ -63,6 +93,7 @@ err_buf_cache:
 
 static void __exit kpool_exit(void)
 {
+	kpool_dev_exit();
 	kpool_pool_destroy(kpool_pool);
 	kpool_buf_cache_exit();
 }

@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kpool: the misc device, one small function per ioctl.
+ *
+ * Every ioctl that makes a handle follows one pattern: check the arguments
+ * (EINVAL, E2BIG, ENOENT), get the view (EDQUOT, ENOMEM), reserve a handle
+ * (EMFILE, ENOMEM), copy the answer to user space (EFAULT), and only then
+ * publish the handle, which cannot fail.  So a failed call leaves nothing
+ * behind, and no other thread sees a handle before its view is complete.
+ * No lock is held across copy_*_user(): the user's pointer may be one of
+ * our own mappings.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+/* A handle on its way into a table: reserved, not yet published. */
+struct kpool_new {
+	u32 handle;
+	struct kpool_view *entry;
+};
+
+static int kpool_new_reserve(struct kpool_file *kf, struct kpool_new *n)
+{
+	int ret;
+
+	n->entry = kzalloc(sizeof(*n->entry), GFP_KERNEL_ACCOUNT);
+	if (!n->entry)
+		return -ENOMEM;
+	ret = kpool_handle_reserve(kf, &n->handle);
+	if (ret)
+		kfree(n->entry);
+	return ret;
+}
+
+/* Undo kpool_new_reserve(), dropping the entry's view if it has one. */
+static void kpool_new_cancel(struct kpool_file *kf, struct kpool_new *n)
+{
+	kpool_view_put(n->entry);
+	kfree(n->entry);
+	kpool_handle_unreserve(kf, n->handle);
+}
+
+/**
+ * struct kpool_reply - where an ioctl's answer goes.
+ * @uarg: the user's argument.
+ * @karg: the kernel copy, written back whole.
+ * @size: its size.
+ * @handle: the field of @karg that receives the new handle.
+ * @mmap_offset: the field of @karg that receives its mmap offset, or NULL.
+ */
+struct kpool_reply {
+	void __user *uarg;
+	void *karg;
+	size_t size;
+	u32 *handle;
+	u64 *mmap_offset;
+};
+
+static u64 kpool_mmap_offset(u32 handle)
+{
+	return (u64)handle << PAGE_SHIFT;
+}
+
+/*
+ * Give view @v a new handle and tell the user through @r.  On success the
+ * table owns @v's reference; on failure it has been dropped.  @v is left
+ * empty either way.
+ */
+static int kpool_install(struct kpool_file *kf, struct kpool_view *v,
+			 const struct kpool_reply *r)
+{
+	struct kpool_new n;
+	int ret;
+
+	ret = kpool_new_reserve(kf, &n);
+	if (ret) {
+		kpool_view_put(v);
+		return ret;
+	}
+	/* The reserved entry owns the view's reference from here on. */
+	*n.entry = *v;
+	*v = (struct kpool_view){};
+	*r->handle = n.handle;
+	if (r->mmap_offset)
+		*r->mmap_offset = kpool_mmap_offset(n.handle);
+	if (copy_to_user(r->uarg, r->karg, r->size)) {
+		kpool_new_cancel(kf, &n);
+		return -EFAULT;
+	}
+	kpool_handle_publish(kf, n.handle, n.entry);
+	return 0;
+}
+
+/* EINVAL for 0, E2BIG above the module's limit. */
+static int kpool_size_check(u64 size)
+{
+	if (!size)
+		return -EINVAL;
+	if (size > kpool_max_buffer_size)
+		return -E2BIG;
+	return 0;
+}
+
+static int kpool_alloc_view(struct kpool_file *kf, u64 size,
+			    struct kpool_view *v)
+{
+	struct kpool_buf *buf;
+
+	buf = kpool_buf_alloc_charged(NULL, size, GFP_KERNEL_ACCOUNT, kf->acct,
+				      kpool_max_file_bytes);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	/* The buffer's first reference now belongs to @v. */
+	*v = (struct kpool_view){ .buf = buf, .len = size };
+	return 0;
+}
+
+static long kpool_ioc_alloc(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_alloc a;
+	struct kpool_view v;
+	int ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.pad)
+		return -EINVAL;
+	ret = kpool_size_check(a.size);
+	if (ret)
+		return ret;
+	ret = kpool_alloc_view(kf, a.size, &v);
+	if (ret)
+		return ret;
+	a.capacity = v.buf->capacity;
+	a.tier = v.buf->tier;
+	return kpool_install(kf, &v, &(struct kpool_reply){
+		.uarg = uarg, .karg = &a, .size = sizeof(a),
+		.handle = &a.handle, .mmap_offset = &a.mmap_offset });
+}
+
+/* Copy a user array of @count handles (1..KPOOL_BATCH_MAX). */
+static u32 *kpool_handles_from_user(u64 uptr, u32 count)
+{
+	if (!count || count > KPOOL_BATCH_MAX)
+		return ERR_PTR(-EINVAL);
+	return memdup_user(u64_to_user_ptr(uptr), count * sizeof(u32));
+}
+
+static void kpool_batch_cancel(struct kpool_file *kf, struct kpool_new *n,
+			       u32 count)
+{
+	while (count--)
+		kpool_new_cancel(kf, &n[count]);
+}
+
+static long kpool_ioc_alloc_batch(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_alloc_batch b;
+	struct kpool_new *n;
+	u32 *handles, i;
+	int ret;
+
+	if (copy_from_user(&b, uarg, sizeof(b)))
+		return -EFAULT;
+	if (b.flags || !b.count || b.count > KPOOL_BATCH_MAX)
+		return -EINVAL;
+	ret = kpool_size_check(b.size);
+	if (ret)
+		return ret;
+	n = kvcalloc(b.count, sizeof(*n), GFP_KERNEL_ACCOUNT);
+	handles = kvcalloc(b.count, sizeof(*handles), GFP_KERNEL_ACCOUNT);
+	if (!n || !handles) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* All or nothing: everything stays reserved until the user knows. */
+	for (i = 0; i < b.count; i++) {
+		ret = kpool_new_reserve(kf, &n[i]);
+		if (!ret) {
+			ret = kpool_alloc_view(kf, b.size, n[i].entry);
+			if (ret)
+				kpool_new_cancel(kf, &n[i]);
+		}
+		if (ret) {
+			kpool_batch_cancel(kf, n, i);
+			goto out;
+		}
+		handles[i] = n[i].handle;
+	}
+	if (copy_to_user(u64_to_user_ptr(b.handles), handles,
+			 b.count * sizeof(*handles))) {
+		kpool_batch_cancel(kf, n, b.count);
+		ret = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < b.count; i++)
+		kpool_handle_publish(kf, n[i].handle, n[i].entry);
+out:
+	kvfree(handles);
+	kvfree(n);
+	return ret;
+}
+
+static long kpool_ioc_free(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_handle_arg h;
+
+	if (copy_from_user(&h, uarg, sizeof(h)))
+		return -EFAULT;
+	if (h.pad)
+		return -EINVAL;
+	return kpool_handle_remove(kf, h.handle);
+}
+
+static long kpool_ioc_free_batch(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_free_batch b;
+	u32 *handles;
+	int ret = 0;
+
+	if (copy_from_user(&b, uarg, sizeof(b)))
+		return -EFAULT;
+	handles = kpool_handles_from_user(b.handles, b.count);
+	if (IS_ERR(handles))
+		return PTR_ERR(handles);
+	for (b.done = 0; b.done < b.count; b.done++) {
+		ret = kpool_handle_remove(kf, handles[b.done]);
+		if (ret)
+			break;
+	}
+	kfree(handles);
+	if (copy_to_user(uarg, &b, sizeof(b)))
+		return -EFAULT;
+	return ret;
+}
+
+static long kpool_ioc_dup(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_dup d;
+	struct kpool_view v;
+	int ret;
+
+	if (copy_from_user(&d, uarg, sizeof(d)))
+		return -EFAULT;
+	ret = kpool_handle_get(kf, d.handle, &v);
+	if (ret)
+		return ret;
+	return kpool_install(kf, &v, &(struct kpool_reply){
+		.uarg = uarg, .karg = &d, .size = sizeof(d),
+		.handle = &d.new_handle });
+}
+
+static long kpool_ioc_split(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_split s;
+	struct kpool_view v;
+	struct kpool_new n;
+	int ret;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	ret = kpool_handle_get(kf, s.handle, &v);
+	if (ret)
+		return ret;
+	ret = s.at > v.len ? -EINVAL : 0;
+	kpool_view_put(&v);
+	if (ret)
+		return ret;
+
+	ret = kpool_new_reserve(kf, &n);
+	if (ret)
+		return ret;
+	s.new_handle = n.handle;
+	if (copy_to_user(uarg, &s, sizeof(s))) {
+		ret = -EFAULT;
+		goto err_cancel;
+	}
+	/* Checked again under the lock: another thread may have split it. */
+	ret = kpool_handle_split(kf, s.handle, s.at, n.entry);
+	if (ret)
+		goto err_cancel;
+	kpool_handle_publish(kf, n.handle, n.entry);
+	return 0;
+
+err_cancel:
+	kpool_new_cancel(kf, &n);
+	return ret;
+}
+
+static long kpool_ioc_slice(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_slice s;
+	struct kpool_view v, part;
+	int ret;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	ret = kpool_handle_get(kf, s.handle, &v);
+	if (ret)
+		return ret;
+	ret = s.start > s.end || s.end > v.len ? -EINVAL :
+	      kpool_view_slice(&v, s.start, s.end, &part);
+	kpool_view_put(&v);
+	if (ret)
+		return ret;
+	return kpool_install(kf, &part, &(struct kpool_reply){
+		.uarg = uarg, .karg = &s, .size = sizeof(s),
+		.handle = &s.new_handle });
+}
+
+static long kpool_ioc_info(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_info info;
+	struct kpool_view v;
+	u32 handle;
+	int ret;
+
+	if (get_user(handle, (u32 __user *)uarg))
+		return -EFAULT;
+	ret = kpool_handle_get(kf, handle, &v);
+	if (ret)
+		return ret;
+	memset(&info, 0, sizeof(info));
+	info.handle = handle;
+	info.tier = v.buf->tier;
+	info.offset = v.offset;
+	info.length = v.len;
+	info.capacity = v.buf->capacity;
+	info.mmap_offset = kpool_mmap_offset(handle);
+	/* Not counting the reference this call holds. */
+	info.refs = kpool_buf_refs(v.buf) - 1;
+	info.flags = kpool_view_mappable(&v);
+	kpool_view_put(&v);
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long kpool_ioc_rw(struct kpool_file *kf, void __user *uarg, bool write)
+{
+	struct kpool_rw rw;
+	struct kpool_view v;
+	void __user *data;
+	unsigned long left;
+	int ret;
+
+	if (copy_from_user(&rw, uarg, sizeof(rw)))
+		return -EFAULT;
+	if (rw.flags)
+		return -EINVAL;
+	ret = kpool_handle_get(kf, rw.handle, &v);
+	if (ret)
+		return ret;
+	if (rw.length > v.len || rw.offset > v.len - rw.length) {
+		ret = -EINVAL;
+		goto out;
+	}
+	/* Our own reference keeps the memory; no lock is held. */
+	data = u64_to_user_ptr(rw.data);
+	if (write)
+		left = copy_from_user(kpool_view_data(&v) + rw.offset, data,
+				      rw.length);
+	else
+		left = copy_to_user(data, kpool_view_data(&v) + rw.offset,
+				    rw.length);
+	ret = left ? -EFAULT : 0;
+out:
+	kpool_view_put(&v);
+	return ret;
+}
+
+/* Look up every handle into @s; -ENOENT at the first one that is not. */
+static int kpool_gather(struct kpool_file *kf, const u32 *handles, u32 count,
+			struct kpool_bufslice *s)
+{
+	struct kpool_view v;
+	u32 i;
+	int ret;
+
+	kpool_bufslice_init(s);
+	for (i = 0; i < count; i++) {
+		ret = kpool_handle_get(kf, handles[i], &v);
+		if (!ret) {
+			ret = kpool_bufslice_append(s, &v, GFP_KERNEL_ACCOUNT);
+			if (ret)
+				kpool_view_put(&v);
+		}
+		if (ret) {
+			kpool_bufslice_put(s);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One view of all of @s: one view is shared, several are copied into a
+ * buffer charged to @kf.  Several views of 0 bytes in all give an empty
+ * window on the first one's buffer, so that every handle has a buffer.
+ */
+static int kpool_materialize(struct kpool_file *kf,
+			     const struct kpool_bufslice *s,
+			     struct kpool_view *out)
+{
+	size_t len = kpool_bufslice_len(s);
+	int ret;
+
+	if (s->nr == 1) {
+		kpool_view_get(&s->views[0], out);
+		return 0;
+	}
+	if (!len)
+		return kpool_view_slice(&s->views[0], 0, 0, out);
+	ret = kpool_size_check(len);
+	if (ret)
+		return ret;
+	ret = kpool_alloc_view(kf, len, out);
+	if (!ret)
+		kpool_bufslice_copy_to(s, kpool_view_data(out), len);
+	return ret;
+}
+
+static long kpool_ioc_materialize(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_materialize m;
+	struct kpool_bufslice s;
+	struct kpool_view v;
+	u32 *handles;
+	int ret;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	handles = kpool_handles_from_user(m.handles, m.count);
+	if (IS_ERR(handles))
+		return PTR_ERR(handles);
+	ret = kpool_gather(kf, handles, m.count, &s);
+	kfree(handles);
+	if (ret)
+		return ret;
+	ret = kpool_materialize(kf, &s, &v);
+	kpool_bufslice_put(&s);
+	if (ret)
+		return ret;
+	m.length = v.len;
+	return kpool_install(kf, &v, &(struct kpool_reply){
+		.uarg = uarg, .karg = &m, .size = sizeof(m),
+		.handle = &m.new_handle });
+}
+
+static long kpool_ioc_export(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_export e;
+	struct kpool_view v;
+	struct file *file;
+	int ret, fd;
+
+	if (copy_from_user(&e, uarg, sizeof(e)))
+		return -EFAULT;
+	if ((e.flags & ~O_CLOEXEC) || e.pad)
+		return -EINVAL;
+	ret = kpool_handle_get(kf, e.handle, &v);
+	if (ret)
+		return ret;
+	fd = get_unused_fd_flags(e.flags);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	file = kpool_export_file(&v, 0);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_fd;
+	}
+	e.fd = fd;
+	if (copy_to_user(uarg, &e, sizeof(e))) {
+		ret = -EFAULT;
+		goto err_file;
+	}
+	/* Installed last: from here on the fd is the process's, not ours. */
+	fd_install(fd, file);
+	goto out;
+
+err_file:
+	fput(file);
+err_fd:
+	put_unused_fd(fd);
+out:
+	kpool_view_put(&v);
+	return ret;
+}
+
+static long kpool_ioc_import(struct kpool_file *kf, void __user *uarg)
+{
+	struct kpool_import im;
+	struct kpool_view v;
+	int ret;
+
+	if (copy_from_user(&im, uarg, sizeof(im)))
+		return -EFAULT;
+	ret = kpool_import_fd(im.fd, &v);
+	if (ret)
+		return ret;
+	return kpool_install(kf, &v, &(struct kpool_reply){
+		.uarg = uarg, .karg = &im, .size = sizeof(im),
+		.handle = &im.new_handle });
+}
+
+static void kpool_row(struct kpool_tier_stats *row, const struct kpool_tier *t)
+{
+	row->size = t->size;
+	row->in_use = atomic_long_read(&t->stats.in_use);
+	row->allocs = atomic64_read(&t->stats.allocs);
+	row->frees = atomic64_read(&t->stats.frees);
+}
+
+static long kpool_ioc_stats(void __user *uarg)
+{
+	struct kpool_pool *pool = kpool_default_pool();
+	struct kpool_stats *st;
+	unsigned int i;
+	long ret = 0;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->ntiers = pool->ntiers;
+	st->bytes_in_use = atomic64_read(&pool->bytes_in_use);
+	st->handles = atomic64_read(&kpool_nr_handles);
+	st->mappings = atomic64_read(&kpool_nr_mappings);
+	st->exports = atomic64_read(&kpool_nr_exports);
+	for (i = 0; i < pool->ntiers; i++)
+		kpool_row(&st->tier[i], &pool->tier[i]);
+	kpool_row(&st->fallback, &pool->fallback);
+	if (copy_to_user(uarg, st, sizeof(*st)))
+		ret = -EFAULT;
+	kfree(st);
+	return ret;
+}
+
+static long kpool_ioctl(struct file *file, unsigned int cmd,
+			unsigned long arg)
+{
+	struct kpool_file *kf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case KPOOL_IOC_ALLOC:
+		return kpool_ioc_alloc(kf, uarg);
+	case KPOOL_IOC_ALLOC_BATCH:
+		return kpool_ioc_alloc_batch(kf, uarg);
+	case KPOOL_IOC_FREE:
+		return kpool_ioc_free(kf, uarg);
+	case KPOOL_IOC_FREE_BATCH:
+		return kpool_ioc_free_batch(kf, uarg);
+	case KPOOL_IOC_DUP:
+		return kpool_ioc_dup(kf, uarg);
+	case KPOOL_IOC_SPLIT:
+		return kpool_ioc_split(kf, uarg);
+	case KPOOL_IOC_SLICE:
+		return kpool_ioc_slice(kf, uarg);
+	case KPOOL_IOC_INFO:
+		return kpool_ioc_info(kf, uarg);
+	case KPOOL_IOC_READ:
+		return kpool_ioc_rw(kf, uarg, false);
+	case KPOOL_IOC_WRITE:
+		return kpool_ioc_rw(kf, uarg, true);
+	case KPOOL_IOC_MATERIALIZE:
+		return kpool_ioc_materialize(kf, uarg);
+	case KPOOL_IOC_EXPORT:
+		return kpool_ioc_export(kf, uarg);
+	case KPOOL_IOC_IMPORT:
+		return kpool_ioc_import(kf, uarg);
+	case KPOOL_IOC_STATS:
+		return kpool_ioc_stats(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int kpool_open(struct inode *inode, struct file *file)
+{
+	struct kpool_file *kf = kpool_file_alloc();
+
+	if (!kf)
+		return -ENOMEM;
+	file->private_data = kf;
+	return 0;
+}
+
+static int kpool_release(struct inode *inode, struct file *file)
+{
+	/* Mappings and exported files keep their own references. */
+	kpool_file_free(file->private_data);
+	return 0;
+}
+
+/* The offset is a handle's mmap_offset: the handle, in pages. */
+static int kpool_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kpool_view v;
+	int ret;
+
+	if (vma->vm_pgoff > U32_MAX ||
+	    kpool_handle_get(file->private_data, vma->vm_pgoff, &v))
+		return -EINVAL;
+	ret = kpool_mmap_view(vma, &v);
+	kpool_view_put(&v);
+	return ret;
+}
+
+static const struct file_operations kpool_fops = {
+	.owner = THIS_MODULE,
+	.open = kpool_open,
+	.release = kpool_release,
+	.unlocked_ioctl = kpool_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = kpool_mmap,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice kpool_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kpool",
+	.fops = &kpool_fops,
+	.mode = 0666,
+};
+
+/**
+ * kpool_dev_init() - register /dev/kpool.
+ *
+ * Return: 0 or a negative errno of misc_register().
+ */
+int kpool_dev_init(void)
+{
+	return misc_register(&kpool_misc);
+}
+
+/**
+ * kpool_dev_exit() - unregister /dev/kpool.
+ */
+void kpool_dev_exit(void)
+{
+	misc_deregister(&kpool_misc);
+}

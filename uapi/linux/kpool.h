@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kpool - pooled, reference-counted, zero-copy buffers for user space.
+ *
+ * The user ABI of /dev/kpool.  Every open() of the device has its own table
+ * of handles; a handle is one reference to one view (a byte range of a
+ * buffer).  Buffers come from size tiers and are zero-filled when handed
+ * out.  Structures use fixed-size types only, are padded explicitly to a
+ * multiple of 8 bytes and carry user pointers as __u64.  Every pad field,
+ * reserved field and unknown flag bit must be zero on input (-EINVAL
+ * otherwise) and is zero on output.
+ *
+ * Errors common to every ioctl:
+ *  - ENOTTY: unknown ioctl number.
+ *  - EFAULT: a user pointer that cannot be read or written; nothing changed.
+ *  - EINVAL: non-zero pad, reserved field or unknown flag.
+ *  - ENOENT: a handle this file does not hold (never made, freed, or made
+ *    by another open file).
+ *  - ENOMEM: the kernel is out of memory; nothing changed.
+ * Argument errors (EINVAL, E2BIG, ENOENT) are reported before resource
+ * limits (EDQUOT, EMFILE, ENOMEM).  A failed call leaves no trace, except
+ * KPOOL_IOC_FREE_BATCH, whose @done says how far it got.
+ */
+#ifndef _UAPI_LINUX_KPOOL_H
+#define _UAPI_LINUX_KPOOL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Tier index reported for buffers above the largest tier. */
+#define KPOOL_TIER_FALLBACK	0xffffffffU
+/* Rows in struct kpool_stats; the most tiers a pool may have. */
+#define KPOOL_MAX_TIERS		16
+/* Largest count of the batch ioctls and of KPOOL_IOC_MATERIALIZE. */
+#define KPOOL_BATCH_MAX		1024
+
+/* struct kpool_info.flags: mmap() of this view is possible. */
+#define KPOOL_INFO_MAPPABLE	0x1U
+
+/**
+ * struct kpool_alloc - argument of %KPOOL_IOC_ALLOC.
+ * @size: in: bytes wanted, 1 to the module's max_buffer_size.
+ * @flags: in: must be 0.
+ * @handle: out: the new handle; its view is [0, @size).
+ * @capacity: out: bytes reserved for the buffer: its tier's size, or
+ *	@size rounded up to whole pages for the fallback.
+ * @mmap_offset: out: the offset to pass to mmap() to map this view.
+ * @tier: out: tier index, or %KPOOL_TIER_FALLBACK.
+ * @pad: must be 0.
+ */
+struct kpool_alloc {
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+	__u64 capacity;
+	__u64 mmap_offset;
+	__u32 tier;
+	__u32 pad;
+};
+
+/**
+ * struct kpool_alloc_batch - argument of %KPOOL_IOC_ALLOC_BATCH.
+ * @size: in: bytes per buffer.
+ * @handles: in: user pointer to __u32[@count], filled on success only.
+ * @count: in: 1 to %KPOOL_BATCH_MAX.
+ * @flags: in: must be 0.
+ */
+struct kpool_alloc_batch {
+	__u64 size;
+	__u64 handles;
+	__u32 count;
+	__u32 flags;
+};
+
+/**
+ * struct kpool_handle_arg - argument of %KPOOL_IOC_FREE.
+ * @handle: in: the handle to drop.
+ * @pad: must be 0.
+ */
+struct kpool_handle_arg {
+	__u32 handle;
+	__u32 pad;
+};
+
+/**
+ * struct kpool_free_batch - argument of %KPOOL_IOC_FREE_BATCH.
+ * @handles: in: user pointer to __u32[@count], dropped in order.
+ * @count: in: 1 to %KPOOL_BATCH_MAX.
+ * @done: out: handles dropped before the first one that was not valid
+ *	(@count when all were).
+ */
+struct kpool_free_batch {
+	__u64 handles;
+	__u32 count;
+	__u32 done;
+};
+
+/**
+ * struct kpool_dup - argument of %KPOOL_IOC_DUP.
+ * @handle: in: a handle.
+ * @new_handle: out: a new handle on the same view.
+ */
+struct kpool_dup {
+	__u32 handle;
+	__u32 new_handle;
+};
+
+/**
+ * struct kpool_split - argument of %KPOOL_IOC_SPLIT.
+ * @handle: in: a handle; it keeps [0, @at) of its view.
+ * @new_handle: out: a new handle on [@at, length) of the view.
+ * @at: in: 0 to the view's length.
+ */
+struct kpool_split {
+	__u32 handle;
+	__u32 new_handle;
+	__u64 at;
+};
+
+/**
+ * struct kpool_slice - argument of %KPOOL_IOC_SLICE.
+ * @handle: in: a handle; unchanged.
+ * @new_handle: out: a new handle on [@start, @end) of its view.
+ * @start: in: first byte, @start <= @end.
+ * @end: in: one past the last byte, @end <= the view's length.
+ */
+struct kpool_slice {
+	__u32 handle;
+	__u32 new_handle;
+	__u64 start;
+	__u64 end;
+};
+
+/**
+ * struct kpool_info - argument of %KPOOL_IOC_INFO.
+ * @handle: in: a handle.
+ * @tier: out: tier index of its buffer, or %KPOOL_TIER_FALLBACK.
+ * @offset: out: first byte of the view within its buffer.
+ * @length: out: bytes in the view.
+ * @capacity: out: bytes reserved for the buffer.
+ * @mmap_offset: out: the offset to pass to mmap() to map this view.
+ * @refs: out: references on the buffer now: one per handle (in any file),
+ *	per mapping (VMA) and per exported file.
+ * @flags: out: %KPOOL_INFO_MAPPABLE when mmap() of the view is possible.
+ */
+struct kpool_info {
+	__u32 handle;
+	__u32 tier;
+	__u64 offset;
+	__u64 length;
+	__u64 capacity;
+	__u64 mmap_offset;
+	__u32 refs;
+	__u32 flags;
+};
+
+/**
+ * struct kpool_rw - argument of %KPOOL_IOC_READ and %KPOOL_IOC_WRITE.
+ * @handle: in: a handle.
+ * @flags: in: must be 0.
+ * @offset: in: first byte within the view.
+ * @length: in: bytes to copy; @offset + @length <= the view's length.
+ * @data: in: user pointer to @length bytes.
+ */
+struct kpool_rw {
+	__u32 handle;
+	__u32 flags;
+	__u64 offset;
+	__u64 length;
+	__u64 data;
+};
+
+/**
+ * struct kpool_materialize - argument of %KPOOL_IOC_MATERIALIZE.
+ * @handles: in: user pointer to __u32[@count], in order.
+ * @count: in: 1 to %KPOOL_BATCH_MAX.
+ * @new_handle: out: one view: a new handle on it (no copy); several: a
+ *	handle on a new buffer holding their bytes in order.
+ * @length: out: bytes in the new view (the sum of the lengths).
+ */
+struct kpool_materialize {
+	__u64 handles;
+	__u32 count;
+	__u32 new_handle;
+	__u64 length;
+};
+
+/**
+ * struct kpool_export - argument of %KPOOL_IOC_EXPORT.
+ * @handle: in: a handle.
+ * @flags: in: 0 or O_CLOEXEC.
+ * @fd: out: a new file descriptor holding one reference to the view.
+ * @pad: must be 0.
+ */
+struct kpool_export {
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
+	__u32 pad;
+};
+
+/**
+ * struct kpool_import - argument of %KPOOL_IOC_IMPORT.
+ * @fd: in: a file made by %KPOOL_IOC_EXPORT, in any process.
+ * @new_handle: out: a new handle on the view that file holds.
+ */
+struct kpool_import {
+	__s32 fd;
+	__u32 new_handle;
+};
+
+/**
+ * struct kpool_tier_stats - counters of one tier, or of the fallback.
+ * @size: object size of the tier in bytes; 0 for the fallback row.
+ * @in_use: buffers of this tier alive now.
+ * @allocs: buffers handed out since the module was loaded.
+ * @frees: buffers returned since the module was loaded.
+ */
+struct kpool_tier_stats {
+	__u64 size;
+	__u64 in_use;
+	__u64 allocs;
+	__u64 frees;
+};
+
+/**
+ * struct kpool_stats - argument of %KPOOL_IOC_STATS (out only).
+ * @ntiers: tiers in use; rows 0 .. @ntiers - 1 of @tier are valid, the
+ *	others are zero.
+ * @pad: zero.
+ * @bytes_in_use: capacity of all live buffers, tiers and fallback.
+ * @handles: live handles in all open files.
+ * @mappings: live mappings (VMAs).
+ * @exports: live exported files.
+ * @tier: one row per tier.
+ * @fallback: the fallback's row.
+ */
+struct kpool_stats {
+	__u32 ntiers;
+	__u32 pad;
+	__u64 bytes_in_use;
+	__u64 handles;
+	__u64 mappings;
+	__u64 exports;
+	struct kpool_tier_stats tier[KPOOL_MAX_TIERS];
+	struct kpool_tier_stats fallback;
+};
+
+#define KPOOL_IOC_MAGIC		0xB8
+
+/*
+ * KPOOL_IOC_ALLOC: allocate one buffer.
+ * Errors: EINVAL (size 0, flags, pad), E2BIG (size above max_buffer_size),
+ * EDQUOT (max_file_bytes), EMFILE (max_file_handles), ENOMEM.
+ */
+#define KPOOL_IOC_ALLOC		_IOWR(KPOOL_IOC_MAGIC, 0x00, struct kpool_alloc)
+/*
+ * KPOOL_IOC_ALLOC_BATCH: allocate @count buffers of one size, all or none.
+ * Errors: as KPOOL_IOC_ALLOC, and EINVAL for a count of 0 or above
+ * KPOOL_BATCH_MAX.
+ */
+#define KPOOL_IOC_ALLOC_BATCH	_IOW(KPOOL_IOC_MAGIC, 0x01, struct kpool_alloc_batch)
+/* KPOOL_IOC_FREE: drop one handle.  Errors: EINVAL (pad), ENOENT. */
+#define KPOOL_IOC_FREE		_IOW(KPOOL_IOC_MAGIC, 0x02, struct kpool_handle_arg)
+/*
+ * KPOOL_IOC_FREE_BATCH: drop handles in order; at the first one that is
+ * not valid, stop, write @done and fail with ENOENT.
+ * Errors: EINVAL (count), ENOENT.
+ */
+#define KPOOL_IOC_FREE_BATCH	_IOWR(KPOOL_IOC_MAGIC, 0x03, struct kpool_free_batch)
+/* KPOOL_IOC_DUP: new handle on the same view.  Errors: ENOENT, EMFILE, ENOMEM. */
+#define KPOOL_IOC_DUP		_IOWR(KPOOL_IOC_MAGIC, 0x04, struct kpool_dup)
+/*
+ * KPOOL_IOC_SPLIT: the handle keeps [0, at); a new handle gets
+ * [at, length).  Errors: EINVAL (at past the end), ENOENT, EMFILE, ENOMEM.
+ */
+#define KPOOL_IOC_SPLIT		_IOWR(KPOOL_IOC_MAGIC, 0x05, struct kpool_split)
+/*
+ * KPOOL_IOC_SLICE: new handle on [start, end) of a view.
+ * Errors: EINVAL (range), ENOENT, EMFILE, ENOMEM.
+ */
+#define KPOOL_IOC_SLICE		_IOWR(KPOOL_IOC_MAGIC, 0x06, struct kpool_slice)
+/* KPOOL_IOC_INFO: describe a handle's view.  Errors: ENOENT. */
+#define KPOOL_IOC_INFO		_IOWR(KPOOL_IOC_MAGIC, 0x07, struct kpool_info)
+/*
+ * KPOOL_IOC_READ: copy bytes from a view to user memory.
+ * Errors: EINVAL (flags, range), ENOENT, EFAULT.
+ */
+#define KPOOL_IOC_READ		_IOW(KPOOL_IOC_MAGIC, 0x08, struct kpool_rw)
+/*
+ * KPOOL_IOC_WRITE: copy bytes from user memory to a view.
+ * Errors: EINVAL (flags, range), ENOENT, EFAULT.
+ */
+#define KPOOL_IOC_WRITE		_IOW(KPOOL_IOC_MAGIC, 0x09, struct kpool_rw)
+/*
+ * KPOOL_IOC_MATERIALIZE: gather views into one.
+ * Errors: EINVAL (count), ENOENT, EDQUOT, EMFILE, ENOMEM.
+ */
+#define KPOOL_IOC_MATERIALIZE	_IOWR(KPOOL_IOC_MAGIC, 0x0a, struct kpool_materialize)
+/*
+ * KPOOL_IOC_EXPORT: make a file descriptor holding one reference to a view.
+ * Errors: EINVAL (flags, pad), ENOENT, EMFILE (no free fd), ENOMEM.
+ */
+#define KPOOL_IOC_EXPORT	_IOWR(KPOOL_IOC_MAGIC, 0x0b, struct kpool_export)
+/*
+ * KPOOL_IOC_IMPORT: new handle on the view an exported fd holds.
+ * Errors: EBADF (not an open fd), EINVAL (not an exported kpool file),
+ * EMFILE, ENOMEM.
+ */
+#define KPOOL_IOC_IMPORT	_IOWR(KPOOL_IOC_MAGIC, 0x0c, struct kpool_import)
+/* KPOOL_IOC_STATS: global counters, per tier. */
+#define KPOOL_IOC_STATS		_IOR(KPOOL_IOC_MAGIC, 0x0d, struct kpool_stats)
+
+#endif /* _UAPI_LINUX_KPOOL_H */
