@@ -23,7 +23,34 @@ if [ -d /sys/module/kpool/parameters ]; then
 else
 	echo "smoke: kpool shows no parameters in /sys/module/kpool/parameters"
 fi
-if [ -e /dev/kpool ]; then
-	ls -l /dev/kpool
+
+# The device: a character device every user may open.
+if [ -c /dev/kpool ]; then
+	mode=$(stat -c %a /dev/kpool)
+	echo "smoke: /dev/kpool is a character device, mode $mode"
+	[ "$mode" = 666 ] || { echo "smoke: /dev/kpool should be mode 666"; fail=1; }
+else
+	echo "smoke: /dev/kpool is missing"
+	fail=1
+fi
+
+# A bad tier list must fail the load with a message that names the problem,
+# and leave nothing behind: the module loads again afterwards.
+if ! rmmod kpool; then
+	echo "smoke: rmmod kpool failed"
+	exit 1
+fi
+for bad in 20,10 0 10,10 ''; do
+	if insmod "$KPOOL_MODULE" tiers="$bad" 2>/dev/null; then
+		echo "smoke: insmod with tiers='$bad' succeeded; it must fail"
+		rmmod kpool
+		fail=1
+	else
+		echo "smoke: tiers='$bad' refused: $(dmesg | grep 'kpool: tiers:' | tail -n 1 | sed 's/^\[[^]]*\] //')"
+	fi
+done
+if ! insmod "$KPOOL_MODULE"; then
+	echo "smoke: kpool does not load again after the refused loads"
+	exit 1
 fi
 exit "$fail"

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of kpool's accounts (module/buf.c): charging a buffer's
+ * capacity to an owner's quota, refusing what would pass the limit, and an
+ * account that outlives its owner while buffers charged to it live on.
+ */
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+
+#include "kpool.h"
+
+static const size_t ka_sizes[] = { SZ_256, SZ_4K, SZ_16K };
+
+struct ka_ctx {
+	struct kpool_pool *pool;
+	struct kpool_account *acct;
+};
+
+static int ka_init(struct kunit *test)
+{
+	struct ka_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	static atomic_t seq = ATOMIC_INIT(0);
+	char name[24];
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	test->priv = ctx;
+	snprintf(name, sizeof(name), "kpool-ta%d", atomic_inc_return(&seq));
+	ctx->pool = kpool_pool_create(name, ka_sizes, ARRAY_SIZE(ka_sizes));
+	if (IS_ERR(ctx->pool)) {
+		ctx->pool = NULL;
+		KUNIT_ASSERT_FAILURE(test, "no pool");
+	}
+	ctx->acct = kpool_account_alloc(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->acct);
+	return 0;
+}
+
+static void ka_exit(struct kunit *test)
+{
+	struct ka_ctx *ctx = test->priv;
+
+	if (!ctx)
+		return;
+	/* Cases put every buffer they made; the account may be gone already. */
+	if (ctx->acct)
+		kpool_account_put(ctx->acct);
+	kpool_pool_destroy(ctx->pool);
+}
+
+static s64 ka_bytes(const struct ka_ctx *ctx)
+{
+	return atomic64_read(&ctx->acct->bytes);
+}
+
+static unsigned int ka_refs(const struct ka_ctx *ctx)
+{
+	return refcount_read(&ctx->acct->ref);
+}
+
+static void kpool_account_charges_capacity(struct kunit *test)
+{
+	struct ka_ctx *ctx = test->priv;
+	struct kpool_buf *buf;
+
+	buf = kpool_buf_alloc_charged(ctx->pool, 1000, GFP_KERNEL, ctx->acct,
+				      SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
+	KUNIT_EXPECT_PTR_EQ(test, buf->acct, ctx->acct);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), SZ_4K);
+	KUNIT_EXPECT_EQ(test, ka_refs(ctx), 2U);
+	kpool_buf_put(buf);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), 0);
+	KUNIT_EXPECT_EQ(test, ka_refs(ctx), 1U);
+}
+
+static void kpool_account_fallback_page_rounded(struct kunit *test)
+{
+	struct ka_ctx *ctx = test->priv;
+	struct kpool_buf *buf;
+
+	buf = kpool_buf_alloc_charged(ctx->pool, SZ_16K + 1, GFP_KERNEL,
+				      ctx->acct, SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, buf->tier, KPOOL_TIER_FALLBACK);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), SZ_16K + PAGE_SIZE);
+	kpool_buf_put(buf);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), 0);
+}
+
+static void kpool_account_refuses_over_limit(struct kunit *test)
+{
+	struct ka_ctx *ctx = test->priv;
+	long in_use = atomic_long_read(&ctx->pool->tier[1].stats.in_use);
+	struct kpool_buf *buf;
+
+	/* 1000 bytes cost a 4 KiB buffer: a 4095-byte quota cannot pay. */
+	buf = kpool_buf_alloc_charged(ctx->pool, 1000, GFP_KERNEL, ctx->acct,
+				      SZ_4K - 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buf), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), 0);
+	KUNIT_EXPECT_EQ(test, ka_refs(ctx), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->pool->tier[1].stats.in_use),
+			in_use);
+}
+
+static void kpool_account_limit_is_inclusive(struct kunit *test)
+{
+	struct ka_ctx *ctx = test->priv;
+	struct kpool_buf *a, *b, *c;
+
+	a = kpool_buf_alloc_charged(ctx->pool, SZ_4K, GFP_KERNEL, ctx->acct,
+				    2 * SZ_4K);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, a);
+	b = kpool_buf_alloc_charged(ctx->pool, SZ_4K, GFP_KERNEL, ctx->acct,
+				    2 * SZ_4K);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, b);
+	c = kpool_buf_alloc_charged(ctx->pool, 1, GFP_KERNEL, ctx->acct,
+				    2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(c), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), 2 * SZ_4K);
+	if (!IS_ERR(c))
+		kpool_buf_put(c);
+	if (!IS_ERR(b))
+		kpool_buf_put(b);
+
+	/* Freeing makes room again. */
+	b = kpool_buf_alloc_charged(ctx->pool, SZ_4K, GFP_KERNEL, ctx->acct,
+				    2 * SZ_4K);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, b);
+	if (!IS_ERR(b))
+		kpool_buf_put(b);
+	kpool_buf_put(a);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), 0);
+}
+
+static void kpool_account_size_zero(struct kunit *test)
+{
+	struct ka_ctx *ctx = test->priv;
+	struct kpool_buf *buf;
+
+	buf = kpool_buf_alloc_charged(ctx->pool, 0, GFP_KERNEL, ctx->acct,
+				      SZ_1M);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(buf), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ka_bytes(ctx), 0);
+	KUNIT_EXPECT_EQ(test, ka_refs(ctx), 1U);
+}
+
+/* The owner lets go first; the last buffer charged to it frees it. */
+static void kpool_account_outlives_owner(struct kunit *test)
+{
+	struct ka_ctx *ctx = test->priv;
+	struct kpool_buf *buf;
+
+	buf = kpool_buf_alloc_charged(ctx->pool, SZ_16K, GFP_KERNEL, ctx->acct,
+				      SZ_1M);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
+	kpool_account_put(ctx->acct);
+	ctx->acct = NULL;
+	/* Still charged: the buffer's reference keeps the account. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&buf->acct->bytes), SZ_16K);
+	KUNIT_EXPECT_EQ(test, refcount_read(&buf->acct->ref), 1U);
+	/* KASAN and kmemleak see to it that this frees the account once. */
+	kpool_buf_put(buf);
+}
+
+static struct kunit_case kpool_account_cases[] = {
+	KUNIT_CASE(kpool_account_charges_capacity),
+	KUNIT_CASE(kpool_account_fallback_page_rounded),
+	KUNIT_CASE(kpool_account_refuses_over_limit),
+	KUNIT_CASE(kpool_account_limit_is_inclusive),
+	KUNIT_CASE(kpool_account_size_zero),
+	KUNIT_CASE(kpool_account_outlives_owner),
+	{}
+};
+
+static struct kunit_suite kpool_account_suite = {
+	.name = "kpool_account",
+	.init = ka_init,
+	.exit = ka_exit,
+	.test_cases = kpool_account_cases,
+};
+
+kunit_test_suites(&kpool_account_suite);
