@@ -235,6 +235,11 @@ static long kpool_ioc_free_batch(struct kpool_file *kf, void __user *uarg)
 	handles = kpool_handles_from_user(b.handles, b.count);
 	if (IS_ERR(handles))
 		return PTR_ERR(handles);
+	/* Make sure @done can be told before anything is freed. */
+	if (put_user(0, &((struct kpool_free_batch __user *)uarg)->done)) {
+		kfree(handles);
+		return -EFAULT;
+	}
 	for (b.done = 0; b.done < b.count; b.done++) {
 		ret = kpool_handle_remove(kf, handles[b.done]);
 		if (ret)
@@ -346,12 +351,35 @@ static long kpool_ioc_info(struct kpool_file *kf, void __user *uarg)
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+/*
+ * Write user bytes into a view all or nothing: copy_from_user() zero-fills
+ * what it could not copy, so the bytes go through a bounce buffer and reach
+ * the view only once all of them have been read.
+ */
+static int kpool_write_view(const struct kpool_view *v, u64 off,
+			    const void __user *src, u64 len)
+{
+	void *bounce;
+	int ret = 0;
+
+	if (!len)
+		return 0;
+	bounce = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!bounce)
+		return -ENOMEM;
+	if (copy_from_user(bounce, src, len))
+		ret = -EFAULT;
+	else
+		memcpy(kpool_view_data(v) + off, bounce, len);
+	kvfree(bounce);
+	return ret;
+}
+
 static long kpool_ioc_rw(struct kpool_file *kf, void __user *uarg, bool write)
 {
 	struct kpool_rw rw;
 	struct kpool_view v;
 	void __user *data;
-	unsigned long left;
 	int ret;
 
 	if (copy_from_user(&rw, uarg, sizeof(rw)))
@@ -368,12 +396,10 @@ static long kpool_ioc_rw(struct kpool_file *kf, void __user *uarg, bool write)
 	/* Our own reference keeps the memory; no lock is held. */
 	data = u64_to_user_ptr(rw.data);
 	if (write)
-		left = copy_from_user(kpool_view_data(&v) + rw.offset, data,
-				      rw.length);
-	else
-		left = copy_to_user(data, kpool_view_data(&v) + rw.offset,
-				    rw.length);
-	ret = left ? -EFAULT : 0;
+		ret = kpool_write_view(&v, rw.offset, data, rw.length);
+	else if (copy_to_user(data, kpool_view_data(&v) + rw.offset,
+			      rw.length))
+		ret = -EFAULT;
 out:
 	kpool_view_put(&v);
 	return ret;

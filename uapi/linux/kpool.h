@@ -6,9 +6,9 @@
  * of handles; a handle is one reference to one view (a byte range of a
  * buffer).  Buffers come from size tiers and are zero-filled when handed
  * out.  Structures use fixed-size types only, are padded explicitly to a
- * multiple of 8 bytes and carry user pointers as __u64.  Every pad field,
- * reserved field and unknown flag bit must be zero on input (-EINVAL
- * otherwise) and is zero on output.
+ * multiple of 8 bytes and carry user pointers as 64-bit integers.  Every
+ * pad field, reserved field and unknown flag bit must be zero on input
+ * (-EINVAL otherwise) and is zero on output.
  *
  * Errors common to every ioctl:
  *  - ENOTTY: unknown ioctl number.
