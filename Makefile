@@ -4,6 +4,7 @@
 #
 #   make             build kpool.ko against KDIR (the running kernel's build tree)
 #   make demo        boot Debian's stock kernel in QEMU and show kpool at work
+#   make install     install libkpool and kpoolctl (PREFIX=/usr/local, DESTDIR)
 #   make check       the test suite (lint, stock kernel, KUnit, userspace, harness)
 #   make lint        checkpatch, kernel-doc, W=1, sparse
 #   make deps        install the Debian packages needed (only what is missing)
@@ -13,7 +14,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all modules demo check lint deps test-kernel clean help
+.PHONY: all modules demo install check lint deps test-kernel clean help
 
 all: modules
 
@@ -29,6 +30,9 @@ modules:
 
 demo:
 	@"$(SCRIPTS)/demo"
+
+install:
+	$(MAKE) -C "$(CURDIR)/userspace" install
 
 check:
 	@"$(SCRIPTS)/check"
@@ -49,6 +53,7 @@ clean:
 		-o -name '.*.cmd' -o -name '*.symvers' -o -name 'modules.order' \
 		-o -name '.*.d' -o -name '*.dwo' -o -name '*.a' \) -type f -delete
 	rm -rf "$(CURDIR)/.tmp_versions"
+	$(MAKE) -C "$(CURDIR)/userspace" clean
 
 help:
 	@sed -n 's/^#   //p' "$(CURDIR)/Makefile"

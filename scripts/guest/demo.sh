@@ -1,20 +1,40 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest side of 'make demo' (stock kernel): show the loaded module, its
-# parameters and its slab caches; run the demo program when one was given
-# (--file demo; it arrives with /dev/kpool).
+# Guest side of 'make demo' (stock kernel, kpool loaded by vm-run): say
+# where we are, run the demo program, then show kpoolctl.  Both come with
+# --file (built by scripts/demo).  Exit status: the demo's, else
+# kpoolctl's, else 0.
 
-echo "demo: kernel $(uname -r); kpool loaded: $([ -d /sys/module/kpool ] && echo yes || echo no)"
-for p in /sys/module/kpool/parameters/*; do
-	[ -e "$p" ] && echo "demo: parameter ${p##*/} = $(cat "$p")"
+demo=$KPOOL_FILES/demo
+ctl=$KPOOL_FILES/kpoolctl
+for f in "$demo" "$ctl"; do
+	if [ ! -x "$f" ]; then
+		echo "demo: $f is missing (scripts/demo builds it)"
+		exit 1
+	fi
 done
-if [ -x "$KPOOL_FILES/demo" ]; then
-	"$KPOOL_FILES/demo" || exit $?
-else
-	echo "demo: no demo program yet; it comes with /dev/kpool and libkpool (issue 3)"
-fi
-echo "demo: kpool slab caches (/proc/slabinfo: name active_objs num_objs objsize objperslab pagesperslab):"
-if ! grep '^kpool' /proc/slabinfo | awk '{ print "demo:   " $1, $2, $3, $4, $5, $6 }' | grep .; then
-	echo "demo:   none found"
-fi
+
+params=''
+for p in /sys/module/kpool/parameters/*; do
+	[ -r "$p" ] && params="$params${params:+ }${p##*/}=$(cat "$p")"
+done
+kernel="Debian's stock kernel"
+[ "$KPOOL_KERNEL" = test ] && kernel="the project's test kernel"
+echo "kpool.ko is loaded in $kernel $(uname -r), running in QEMU"
+echo "  parameters: $params"
+caches=$(awk '/^kpool-/ { print $1 }' /proc/slabinfo 2>/dev/null | sort -t- -k2 -n | tr '\n' ' ')
+[ -n "$caches" ] && echo "  slab caches, one per tier: ${caches% }"
+echo
+
+"$demo"
+status=$?
+
+echo
+echo "== kpoolctl, the command-line tool (kpoolctl --help) =="
+for cmd in "tier 5000" "tier 3M" "zero-check"; do
+	echo "\$ kpoolctl $cmd"
+	# shellcheck disable=SC2086 # word splitting wanted
+	"$ctl" $cmd || { s=$?; [ "$status" -ne 0 ] || status=$s; }
+done
+exit "$status"
