@@ -6,23 +6,9 @@
  */
 #include "kt.h"
 #include "libkpool.h"
+#include "kt_lib.h"
 
 #include <sys/socket.h>
-
-#define SENTINEL 4242
-static int errno_touched;
-
-#define LIB(call)							\
-	({								\
-		__typeof__(call) r_;					\
-		errno = SENTINEL;					\
-		r_ = (call);						\
-		if (errno != SENTINEL) {				\
-			errno_touched++;				\
-			kt_diag("errno changed by %s", #call);		\
-		}							\
-		r_;							\
-	})
 
 static void test_same_process(struct kpool *kp)
 {

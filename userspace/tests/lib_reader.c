@@ -7,21 +7,7 @@
  */
 #include "kt.h"
 #include "libkpool.h"
-
-#define SENTINEL 4242
-static int errno_touched;
-
-#define LIB(call)							\
-	({								\
-		__typeof__(call) r_;					\
-		errno = SENTINEL;					\
-		r_ = (call);						\
-		if (errno != SENTINEL) {				\
-			errno_touched++;				\
-			kt_diag("errno changed by %s", #call);		\
-		}							\
-		r_;							\
-	})
+#include "kt_lib.h"
 
 static __u64 live_handles(void)
 {
