@@ -30,6 +30,8 @@ per_test_timeout=${KPOOL_USER_TIMEOUT:-150}
 params_for() {
 	case $1 in
 	quota) echo "max_file_handles=8 max_file_bytes=131072 max_buffer_size=32768" ;;
+	# Random sizes up to max_buffer_size must not exhaust the 1 GiB guest.
+	fuzz) echo "max_file_bytes=67108864 max_file_handles=4096" ;;
 	*) echo "" ;;
 	esac
 }
@@ -37,7 +39,7 @@ params_for() {
 # Order: tests that reload or unload kpool come last.
 order_of() {
 	case $1 in
-	quota) echo 8 ;;
+	quota | fuzz) echo 8 ;;
 	lifecycle) echo 9 ;;
 	*) echo 5 ;;
 	esac
