@@ -223,17 +223,23 @@ static void do_free(void)
 	io(OP_FREE, pick_fd(), KPOOL_IOC_FREE, &h);
 }
 
-static void do_free_batch(void)
+/* A handle array to read: st.batch with a few picked handles, or not. */
+static uint64_t pick_handles(void)
 {
-	struct kpool_free_batch b = {
-		.handles = chance(90) ? (uint64_t)(uintptr_t)st.batch :
-					pick_ptr(0),
-		.count = pick_count(),
-	};
 	unsigned int i;
 
 	for (i = 0; i < 8; i++)
 		st.batch[i] = pick_handle();
+	return chance(90) ? (uint64_t)(uintptr_t)st.batch : pick_ptr(0);
+}
+
+static void do_free_batch(void)
+{
+	struct kpool_free_batch b = {
+		.handles = pick_handles(),
+		.count = pick_count(),
+	};
+
 	io(OP_FREE_BATCH, pick_fd(), KPOOL_IOC_FREE_BATCH,
 	   chance(97) ? (void *)&b : (void *)st.ro);
 }
@@ -300,14 +306,10 @@ static void do_rw(enum op op)
 static void do_materialize(void)
 {
 	struct kpool_materialize m = {
-		.handles = chance(90) ? (uint64_t)(uintptr_t)st.batch :
-					pick_ptr(0),
+		.handles = pick_handles(),
 		.count = pick_count(),
 	};
-	unsigned int i;
 
-	for (i = 0; i < 8; i++)
-		st.batch[i] = pick_handle();
 	if (!io(OP_MATERIALIZE, pick_fd(), KPOOL_IOC_MATERIALIZE, &m))
 		keep_handle(m.new_handle);
 }
