@@ -386,6 +386,9 @@ static const struct kt_check kt_check_cases[] = {
 	{ { 20, 10 }, 2, -EINVAL, "unsorted" },
 	{ { 10, 10 }, 2, -EINVAL, "duplicate" },
 	{ { 10, KPOOL_TIER_MAX_SIZE + 1 }, 2, -EINVAL, "too large" },
+	{ { 256, 5000, 1048576 }, 3, 0, "a tier rounded up to whole pages" },
+	{ { 5000, 6000 }, 2, -EINVAL, "two tiers rounding to the same pages" },
+	{ { 4096, 4097 }, 2, 0, "4097 rounds to 8192, above 4096" },
 };
 
 static void kt_check_desc(const struct kt_check *c, char *desc)
@@ -749,7 +752,76 @@ static int kpool_tier_test_init(struct kunit *test)
 	return 0;
 }
 
+/*
+ * A tier of a page or more that is not a whole number of pages is rounded
+ * up: a mapping of a buffer's last page then reaches only the buffer's own
+ * (zeroed) bytes, never a neighbour's object or slab metadata.
+ */
+static void kpool_tier_rounded_to_pages(struct kunit *test)
+{
+	static const size_t sizes[] = { 256, 5000, 1048576 };
+	struct kpool_pool *pool;
+	struct kpool_buf *buf;
+	char name[24];
+
+	KUNIT_EXPECT_EQ(test, kpool_tier_size(100), 100);
+	KUNIT_EXPECT_EQ(test, kpool_tier_size(PAGE_SIZE), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, kpool_tier_size(5000), 2 * PAGE_SIZE);
+	snprintf(name, sizeof(name), "kpool-tt%d", atomic_inc_return(&kt_seq));
+	pool = kpool_pool_create(name, sizes, ARRAY_SIZE(sizes));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	KUNIT_EXPECT_EQ(test, pool->tier[0].size, 256);
+	KUNIT_EXPECT_EQ(test, pool->tier[1].size, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, kpool_pool_capacity(pool, 5000), 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, kpool_pool_tier_index(pool, 8000), 1U);
+	buf = kpool_buf_alloc(pool, 5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, buf->capacity, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(buf->data));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(buf->data, 0, buf->capacity));
+	/* The whole second page is the buffer's: KASAN would see otherwise. */
+	memset(buf->data, 0xa5, buf->capacity);
+	kpool_buf_put(buf);
+	kpool_pool_destroy(pool);
+}
+
+/*
+ * Destroying a pool whose buffer is still out keeps the pool until the
+ * buffer comes back; the put then touches live memory (KASAN) and the pool
+ * is freed after all (kmemleak).
+ */
+static void kpool_tier_destroy_busy(struct kunit *test)
+{
+	struct kpool_pool *pool;
+	struct kpool_buf *small, *big;
+	char name[24];
+
+	snprintf(name, sizeof(name), "kpool-tt%d", atomic_inc_return(&kt_seq));
+	pool = kpool_pool_create(name, kt_default_sizes,
+				 ARRAY_SIZE(kt_default_sizes));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pool);
+	small = kpool_buf_alloc(pool, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, small);
+	big = kpool_buf_alloc(pool, 3 * SZ_1M, GFP_KERNEL);
+	if (IS_ERR(big)) {
+		kpool_buf_put(small);
+		kpool_pool_destroy(pool);
+		KUNIT_FAIL(test, "no fallback buffer");
+		return;
+	}
+	kpool_pool_destroy(pool);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(pool->dead));
+	KUNIT_EXPECT_EQ(test, atomic_read(&pool->released), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->tier[0].stats.in_use), 1);
+	kpool_buf_put(small);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pool->released), 0);
+	/* The last buffer releases the pool; touch nothing of it after. */
+	kpool_buf_put(big);
+}
+
 static struct kunit_case kpool_tier_cases[] = {
+	KUNIT_CASE(kpool_tier_rounded_to_pages),
+	KUNIT_CASE(kpool_tier_destroy_busy),
 	KUNIT_CASE_PARAM(kpool_tier_lookup, kt_tier_gen_params),
 	KUNIT_CASE_PARAM(kpool_tier_alloc, kt_tier_gen_params),
 	KUNIT_CASE(kpool_tier_short_buffers),

@@ -77,58 +77,26 @@ struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 EXPORT_SYMBOL_GPL(kpool_buf_alloc);
 
 /**
- * kpool_account_alloc() - make an account to charge buffers to.
- * @gfp: allocation flags.
- *
- * Context: any context @gfp allows.
- * Return: the account, holding one reference for the caller, or NULL.
- */
-struct kpool_account *kpool_account_alloc(gfp_t gfp)
-{
-	struct kpool_account *acct = kmalloc(sizeof(*acct), gfp);
-
-	if (acct) {
-		refcount_set(&acct->ref, 1);
-		atomic64_set(&acct->bytes, 0);
-	}
-	return acct;
-}
-EXPORT_SYMBOL_GPL(kpool_account_alloc);
-
-/**
- * kpool_account_put() - drop a reference on an account.
- * @acct: the account; it goes away once its owner and every buffer charged
- *	to it have let go.
- *
- * Context: any context.
- */
-void kpool_account_put(struct kpool_account *acct)
-{
-	if (refcount_dec_and_test(&acct->ref))
-		kfree(acct);
-}
-EXPORT_SYMBOL_GPL(kpool_account_put);
-
-/**
  * kpool_buf_alloc_charged() - allocate a buffer and charge it to an account.
  * @pool: the pool to allocate from; NULL for the module's default pool.
  * @size: bytes wanted, at least 1.
  * @gfp: allocation flags, as for kpool_buf_alloc().
- * @acct: the account; the buffer's capacity stays charged to it, and the
- *	buffer holds a reference on it, until the buffer's memory is returned,
- *	whoever drops the last reference.
- * @limit: the most bytes @acct may have charged, this buffer included.
+ * @acct: the account; the buffer's capacity stays charged to it and to
+ *	its ancestors, and the buffer holds a reference on it, until the
+ *	buffer's memory is returned, whoever drops the last reference.
+ *
+ * The capacity is charged before the memory is allocated, and only if it
+ * fits every limit of the chain (kpool_account_charge()).
  *
  * Context: as kpool_buf_alloc().
  * Return: the buffer, holding one reference that now belongs to the
  * caller; ERR_PTR(-EINVAL) when @size is 0; ERR_PTR(-EDQUOT) when the
- * charge would pass @limit; ERR_PTR(-ENOMEM).  Nothing stays charged on
+ * charge would pass a limit; ERR_PTR(-ENOMEM).  Nothing stays charged on
  * error.
  */
 struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
 					  size_t size, gfp_t gfp,
-					  struct kpool_account *acct,
-					  u64 limit)
+					  struct kpool_account *acct)
 {
 	struct kpool_buf *buf;
 	size_t capacity;
@@ -140,13 +108,11 @@ struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
 	capacity = kpool_pool_capacity(pool, size);
 	if (!capacity)
 		return ERR_PTR(-ENOMEM);
-	if ((u64)atomic64_add_return(capacity, &acct->bytes) > limit) {
-		atomic64_sub(capacity, &acct->bytes);
+	if (kpool_account_charge(acct, capacity))
 		return ERR_PTR(-EDQUOT);
-	}
 	buf = kpool_buf_alloc(pool, size, gfp);
 	if (IS_ERR(buf)) {
-		atomic64_sub(capacity, &acct->bytes);
+		kpool_account_uncharge(acct, capacity);
 		return buf;
 	}
 	/* The buffer holds this reference until its memory is returned. */
@@ -180,7 +146,7 @@ void kpool_buf_put(struct kpool_buf *buf)
 	kpool_mem_free(buf);
 	kmem_cache_free(kpool_buf_cache, buf);
 	if (acct) {
-		atomic64_sub(capacity, &acct->bytes);
+		kpool_account_uncharge(acct, capacity);
 		/* The buffer's reference on its account goes with it. */
 		kpool_account_put(acct);
 	}

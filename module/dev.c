@@ -19,6 +19,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -118,8 +119,7 @@ static int kpool_alloc_view(struct kpool_file *kf, u64 size,
 {
 	struct kpool_buf *buf;
 
-	buf = kpool_buf_alloc_charged(NULL, size, GFP_KERNEL_ACCOUNT, kf->acct,
-				      kpool_max_file_bytes);
+	buf = kpool_buf_alloc_charged(NULL, size, GFP_KERNEL_ACCOUNT, kf->acct);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	/* The buffer's first reference now belongs to @v. */
@@ -155,7 +155,7 @@ static u32 *kpool_handles_from_user(u64 uptr, u32 count)
 {
 	if (!count || count > KPOOL_BATCH_MAX)
 		return ERR_PTR(-EINVAL);
-	return memdup_user(u64_to_user_ptr(uptr), count * sizeof(u32));
+	return vmemdup_user(u64_to_user_ptr(uptr), count * sizeof(u32));
 }
 
 static void kpool_batch_cancel(struct kpool_file *kf, struct kpool_new *n,
@@ -187,7 +187,9 @@ static long kpool_ioc_alloc_batch(struct kpool_file *kf, void __user *uarg)
 	}
 	/* All or nothing: everything stays reserved until the user knows. */
 	for (i = 0; i < b.count; i++) {
-		ret = kpool_new_reserve(kf, &n[i]);
+		/* A killed task gets nothing: it would only free it all again. */
+		ret = fatal_signal_pending(current) ? -EINTR :
+		      kpool_new_reserve(kf, &n[i]);
 		if (!ret) {
 			ret = kpool_alloc_view(kf, b.size, n[i].entry);
 			if (ret)
@@ -198,6 +200,7 @@ static long kpool_ioc_alloc_batch(struct kpool_file *kf, void __user *uarg)
 			goto out;
 		}
 		handles[i] = n[i].handle;
+		cond_resched();
 	}
 	if (copy_to_user(u64_to_user_ptr(b.handles), handles,
 			 b.count * sizeof(*handles))) {
@@ -237,15 +240,18 @@ static long kpool_ioc_free_batch(struct kpool_file *kf, void __user *uarg)
 		return PTR_ERR(handles);
 	/* Make sure @done can be told before anything is freed. */
 	if (put_user(0, &((struct kpool_free_batch __user *)uarg)->done)) {
-		kfree(handles);
+		kvfree(handles);
 		return -EFAULT;
 	}
 	for (b.done = 0; b.done < b.count; b.done++) {
-		ret = kpool_handle_remove(kf, handles[b.done]);
+		/* A killed task stops here; its file's release frees the rest. */
+		ret = fatal_signal_pending(current) ? -EINTR :
+		      kpool_handle_remove(kf, handles[b.done]);
 		if (ret)
 			break;
+		cond_resched();
 	}
-	kfree(handles);
+	kvfree(handles);
 	if (copy_to_user(uarg, &b, sizeof(b)))
 		return -EFAULT;
 	return ret;
@@ -287,19 +293,29 @@ static long kpool_ioc_split(struct kpool_file *kf, void __user *uarg)
 	ret = kpool_new_reserve(kf, &n);
 	if (ret)
 		return ret;
-	s.new_handle = n.handle;
-	if (copy_to_user(uarg, &s, sizeof(s))) {
-		ret = -EFAULT;
-		goto err_cancel;
-	}
-	/* Checked again under the lock: another thread may have split it. */
+	/*
+	 * Split first, tell the user second: the split may still fail after
+	 * a racing FREE (ENOENT) or SPLIT (EINVAL), and then the user must
+	 * not have been told a handle.  Holding split_lock until the answer
+	 * is out lets an EFAULT undo the split exactly.
+	 */
+	mutex_lock(&kf->split_lock);
 	ret = kpool_handle_split(kf, s.handle, s.at, n.entry);
 	if (ret)
-		goto err_cancel;
+		goto err_unlock;
+	s.new_handle = n.handle;
+	if (copy_to_user(uarg, &s, sizeof(s))) {
+		/* The right part's reference goes back with its bytes. */
+		kpool_handle_unsplit(kf, s.handle, n.entry);
+		ret = -EFAULT;
+		goto err_unlock;
+	}
+	mutex_unlock(&kf->split_lock);
 	kpool_handle_publish(kf, n.handle, n.entry);
 	return 0;
 
-err_cancel:
+err_unlock:
+	mutex_unlock(&kf->split_lock);
 	kpool_new_cancel(kf, &n);
 	return ret;
 }
@@ -352,12 +368,13 @@ static long kpool_ioc_info(struct kpool_file *kf, void __user *uarg)
 }
 
 /*
- * Write user bytes into a view all or nothing: copy_from_user() zero-fills
- * what it could not copy, so the bytes go through a bounce buffer and reach
- * the view only once all of them have been read.
+ * Copy between a view and user memory as memmove() would, even when the
+ * user memory is a mapping of the same bytes: through a bounce buffer,
+ * which also makes a WRITE all or nothing (copy_from_user() zero-fills
+ * what it could not copy, and the view must not see that).
  */
-static int kpool_write_view(const struct kpool_view *v, u64 off,
-			    const void __user *src, u64 len)
+static int kpool_rw_view(const struct kpool_view *v, u64 off,
+			 void __user *data, u64 len, bool write)
 {
 	void *bounce;
 	int ret = 0;
@@ -367,21 +384,30 @@ static int kpool_write_view(const struct kpool_view *v, u64 off,
 	bounce = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!bounce)
 		return -ENOMEM;
-	if (copy_from_user(bounce, src, len))
-		ret = -EFAULT;
-	else
-		memcpy(kpool_view_data(v) + off, bounce, len);
+	if (write) {
+		if (copy_from_user(bounce, data, len))
+			ret = -EFAULT;
+		else
+			memcpy(kpool_view_data(v) + off, bounce, len);
+	} else {
+		memcpy(bounce, kpool_view_data(v) + off, len);
+		if (copy_to_user(data, bounce, len))
+			ret = -EFAULT;
+	}
 	kvfree(bounce);
 	return ret;
 }
 
-static long kpool_ioc_rw(struct kpool_file *kf, void __user *uarg, bool write)
+static long kpool_ioc_rw(struct file *file, void __user *uarg, bool write)
 {
+	struct kpool_file *kf = file->private_data;
 	struct kpool_rw rw;
 	struct kpool_view v;
-	void __user *data;
 	int ret;
 
+	/* As read(2) and write(2): EBADF on a file not opened for it. */
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
 	if (copy_from_user(&rw, uarg, sizeof(rw)))
 		return -EFAULT;
 	if (rw.flags)
@@ -389,50 +415,69 @@ static long kpool_ioc_rw(struct kpool_file *kf, void __user *uarg, bool write)
 	ret = kpool_handle_get(kf, rw.handle, &v);
 	if (ret)
 		return ret;
-	if (rw.length > v.len || rw.offset > v.len - rw.length) {
+	if (rw.length > v.len || rw.offset > v.len - rw.length)
 		ret = -EINVAL;
-		goto out;
-	}
-	/* Our own reference keeps the memory; no lock is held. */
-	data = u64_to_user_ptr(rw.data);
-	if (write)
-		ret = kpool_write_view(&v, rw.offset, data, rw.length);
-	else if (copy_to_user(data, kpool_view_data(&v) + rw.offset,
-			      rw.length))
-		ret = -EFAULT;
-out:
+	else	/* Our own reference keeps the memory; no lock is held. */
+		ret = kpool_rw_view(&v, rw.offset, u64_to_user_ptr(rw.data),
+				    rw.length, write);
 	kpool_view_put(&v);
 	return ret;
 }
 
-/* Look up every handle into @s; -ENOENT at the first one that is not. */
-static int kpool_gather(struct kpool_file *kf, const u32 *handles, u32 count,
-			struct kpool_bufslice *s)
+/*
+ * Check every handle of a MATERIALIZE before anything is allocated, so
+ * that argument errors come before resource errors: ENOENT for a handle
+ * that is not there, E2BIG when several views add up to more than a
+ * buffer may hold, EINVAL when several add up to nothing (a new buffer of
+ * 0 bytes, which ALLOC refuses too).  The handles may still change before
+ * they are gathered; kpool_gather() sees that.
+ */
+static int kpool_materialize_check(struct kpool_file *kf, const u32 *handles,
+				   u32 count)
 {
 	struct kpool_view v;
+	u64 len = 0;
 	u32 i;
 	int ret;
 
-	kpool_bufslice_init(s);
 	for (i = 0; i < count; i++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		ret = kpool_handle_get(kf, handles[i], &v);
-		if (!ret) {
-			ret = kpool_bufslice_append(s, &v, GFP_KERNEL_ACCOUNT);
-			if (ret)
-				kpool_view_put(&v);
-		}
-		if (ret) {
-			kpool_bufslice_put(s);
+		if (ret)
 			return ret;
-		}
+		len += v.len;
+		kpool_view_put(&v);
+	}
+	if (count == 1)
+		return 0;
+	return kpool_size_check(len);
+}
+
+/* Look up every handle into @s, which has room for @count views. */
+static int kpool_gather(struct kpool_file *kf, const u32 *handles, u32 count,
+			struct kpool_bufslice *s)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		ret = fatal_signal_pending(current) ? -EINTR :
+		      kpool_handle_get(kf, handles[i], &s->views[i]);
+		if (ret)
+			return ret;
+		/* The slice owns the new reference. */
+		s->nr++;
 	}
 	return 0;
 }
 
 /*
- * One view of all of @s: one view is shared, several are copied into a
- * buffer charged to @kf.  Several views of 0 bytes in all give an empty
- * window on the first one's buffer, so that every handle has a buffer.
+ * One view of all of @s, as kpool_bufslice_materialize() makes it, but
+ * with a new buffer charged to @kf.  A result of 0 bytes from several
+ * views is the kernel API's empty view, which no handle can hold: EINVAL,
+ * as kpool_materialize_check() says first unless a racing SPLIT changed
+ * the views since.
  */
 static int kpool_materialize(struct kpool_file *kf,
 			     const struct kpool_bufslice *s,
@@ -445,8 +490,6 @@ static int kpool_materialize(struct kpool_file *kf,
 		kpool_view_get(&s->views[0], out);
 		return 0;
 	}
-	if (!len)
-		return kpool_view_slice(&s->views[0], 0, 0, out);
 	ret = kpool_size_check(len);
 	if (ret)
 		return ret;
@@ -469,22 +512,36 @@ static long kpool_ioc_materialize(struct kpool_file *kf, void __user *uarg)
 	handles = kpool_handles_from_user(m.handles, m.count);
 	if (IS_ERR(handles))
 		return PTR_ERR(handles);
-	ret = kpool_gather(kf, handles, m.count, &s);
-	kfree(handles);
+	ret = kpool_materialize_check(kf, handles, m.count);
 	if (ret)
-		return ret;
-	ret = kpool_materialize(kf, &s, &v);
+		goto out_handles;
+	kpool_bufslice_init(&s);
+	s.views = kvcalloc(m.count, sizeof(*s.views), GFP_KERNEL_ACCOUNT);
+	if (!s.views) {
+		ret = -ENOMEM;
+		goto out_handles;
+	}
+	s.cap = m.count;
+	ret = kpool_gather(kf, handles, m.count, &s);
+	if (!ret)
+		ret = kpool_materialize(kf, &s, &v);
 	kpool_bufslice_put(&s);
 	if (ret)
-		return ret;
+		goto out_handles;
+	kvfree(handles);
 	m.length = v.len;
 	return kpool_install(kf, &v, &(struct kpool_reply){
 		.uarg = uarg, .karg = &m, .size = sizeof(m),
 		.handle = &m.new_handle });
+
+out_handles:
+	kvfree(handles);
+	return ret;
 }
 
-static long kpool_ioc_export(struct kpool_file *kf, void __user *uarg)
+static long kpool_ioc_export(struct file *dev, void __user *uarg)
 {
+	struct kpool_file *kf = dev->private_data;
 	struct kpool_export e;
 	struct kpool_view v;
 	struct file *file;
@@ -494,6 +551,9 @@ static long kpool_ioc_export(struct kpool_file *kf, void __user *uarg)
 		return -EFAULT;
 	if ((e.flags & ~O_CLOEXEC) || e.pad)
 		return -EINVAL;
+	/* An exported file is writable: only a writable open may make one. */
+	if (!(dev->f_mode & FMODE_WRITE))
+		return -EBADF;
 	ret = kpool_handle_get(kf, e.handle, &v);
 	if (ret)
 		return ret;
@@ -597,13 +657,13 @@ static long kpool_ioctl(struct file *file, unsigned int cmd,
 	case KPOOL_IOC_INFO:
 		return kpool_ioc_info(kf, uarg);
 	case KPOOL_IOC_READ:
-		return kpool_ioc_rw(kf, uarg, false);
+		return kpool_ioc_rw(file, uarg, false);
 	case KPOOL_IOC_WRITE:
-		return kpool_ioc_rw(kf, uarg, true);
+		return kpool_ioc_rw(file, uarg, true);
 	case KPOOL_IOC_MATERIALIZE:
 		return kpool_ioc_materialize(kf, uarg);
 	case KPOOL_IOC_EXPORT:
-		return kpool_ioc_export(kf, uarg);
+		return kpool_ioc_export(file, uarg);
 	case KPOOL_IOC_IMPORT:
 		return kpool_ioc_import(kf, uarg);
 	case KPOOL_IOC_STATS:
@@ -615,7 +675,7 @@ static long kpool_ioctl(struct file *file, unsigned int cmd,
 
 static int kpool_open(struct inode *inode, struct file *file)
 {
-	struct kpool_file *kf = kpool_file_alloc();
+	struct kpool_file *kf = kpool_file_alloc(file->f_cred->uid);
 
 	if (!kf)
 		return -ENOMEM;
@@ -639,7 +699,8 @@ static int kpool_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff > U32_MAX ||
 	    kpool_handle_get(file->private_data, vma->vm_pgoff, &v))
 		return -EINVAL;
-	ret = kpool_mmap_view(vma, &v);
+	/* The mapping holds a file of its own, not this one. */
+	ret = kpool_mmap_view(vma, &v, true);
 	kpool_view_put(&v);
 	return ret;
 }

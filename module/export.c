@@ -30,7 +30,7 @@ static int kpool_export_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (vma->vm_pgoff)
 		return -EINVAL;
-	return kpool_mmap_view(vma, file->private_data);
+	return kpool_mmap_view(vma, file->private_data, false);
 }
 
 static const struct file_operations kpool_export_fops = {

@@ -12,6 +12,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -19,23 +21,37 @@
 
 /**
  * kpool_file_alloc() - a new, empty handle table.
+ * @uid: the user who opens it: buffers allocated through the table are
+ *	charged to the table (max_file_bytes) and to that user
+ *	(max_user_bytes).
  *
  * Context: process context; may sleep.
  * Return: the table, or NULL.
  */
-struct kpool_file *kpool_file_alloc(void)
+struct kpool_file *kpool_file_alloc(kuid_t uid)
 {
 	struct kpool_file *kf = kzalloc(sizeof(*kf), GFP_KERNEL_ACCOUNT);
+	struct kpool_account *user;
 
 	if (!kf)
 		return NULL;
-	kf->acct = kpool_account_alloc(GFP_KERNEL_ACCOUNT);
-	if (!kf->acct) {
-		kfree(kf);
-		return NULL;
-	}
+	user = kpool_user_account(uid);
+	if (!user)
+		goto err_free;
+	/* On success the file's account owns the reference on @user. */
+	kf->acct = kpool_account_alloc(user, kpool_max_file_bytes,
+				       GFP_KERNEL_ACCOUNT);
+	if (!kf->acct)
+		goto err_user;
 	xa_init_flags(&kf->handles, XA_FLAGS_ALLOC1);
+	mutex_init(&kf->split_lock);
 	return kf;
+
+err_user:
+	kpool_account_put(user);
+err_free:
+	kfree(kf);
+	return NULL;
 }
 
 /**
@@ -54,8 +70,11 @@ void kpool_file_free(struct kpool_file *kf)
 		kpool_view_put(entry);
 		kfree(entry);
 		atomic64_dec(&kpool_nr_handles);
+		/* A table may hold max_file_handles entries. */
+		cond_resched();
 	}
 	xa_destroy(&kf->handles);
+	mutex_destroy(&kf->split_lock);
 	/* Buffers still charged to the file keep the account alive. */
 	kpool_account_put(kf->acct);
 	kfree(kf);
@@ -196,7 +215,7 @@ int kpool_handle_remove(struct kpool_file *kf, u32 handle)
  * @at: where to cut.
  * @right: receives [@at, length), owning a new reference.
  *
- * Context: any context.
+ * Context: process context, @kf->split_lock held.
  * Return: 0, -ENOENT, or -EINVAL when @at is past the end.
  */
 int kpool_handle_split(struct kpool_file *kf, u32 handle, u64 at,
@@ -205,6 +224,7 @@ int kpool_handle_split(struct kpool_file *kf, u32 handle, u64 at,
 	struct kpool_view *entry;
 	int ret = -ENOENT;
 
+	lockdep_assert_held(&kf->split_lock);
 	xa_lock(&kf->handles);
 	entry = xa_load(&kf->handles, handle);
 	if (entry)
@@ -212,4 +232,32 @@ int kpool_handle_split(struct kpool_file *kf, u32 handle, u64 at,
 		      kpool_view_split(entry, at, right);
 	xa_unlock(&kf->handles);
 	return ret;
+}
+
+/**
+ * kpool_handle_unsplit() - undo kpool_handle_split().
+ * @kf: the table.
+ * @handle: the handle that was split.
+ * @right: the right part kpool_handle_split() gave; its reference is
+ *	dropped, and its bytes go back to @handle's view if that still exists.
+ *
+ * No other split can have changed the handle's window since, because
+ * @kf->split_lock has been held throughout; a racing FREE may have
+ * dropped the handle, and then there is nothing to give the bytes back to.
+ *
+ * Context: process context, @kf->split_lock held.
+ */
+void kpool_handle_unsplit(struct kpool_file *kf, u32 handle,
+			  struct kpool_view *right)
+{
+	struct kpool_view *entry;
+
+	lockdep_assert_held(&kf->split_lock);
+	xa_lock(&kf->handles);
+	entry = xa_load(&kf->handles, handle);
+	if (entry && !WARN_ON_ONCE(entry->buf != right->buf ||
+				   entry->offset + entry->len != right->offset))
+		entry->len += right->len;
+	xa_unlock(&kf->handles);
+	kpool_view_put(right);
 }

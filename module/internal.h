@@ -6,6 +6,8 @@
 #ifndef _KPOOL_INTERNAL_H
 #define _KPOOL_INTERNAL_H
 
+#include <linux/mutex.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 #include "kpool.h"
@@ -17,6 +19,7 @@ struct vm_area_struct;
 extern unsigned long kpool_max_buffer_size;
 extern unsigned long kpool_max_file_bytes;
 extern unsigned int kpool_max_file_handles;
+extern unsigned long kpool_max_user_bytes;
 extern atomic64_t kpool_nr_handles;
 extern atomic64_t kpool_nr_mappings;
 extern atomic64_t kpool_nr_exports;
@@ -27,6 +30,12 @@ extern atomic64_t kpool_nr_exports;
  *	xarray's lock also guards the window of every published view (SPLIT
  *	changes it in place); it is a spinlock and is never held across
  *	copy_*_user() or anything that sleeps.
+ * @split_lock: serializes SPLITs of the table's handles, from the split
+ *	until its answer has reached the user, so that a split whose answer
+ *	cannot be copied out can be undone exactly (nothing else changes a
+ *	published window in place).  Taken outside the xarray's lock, and
+ *	held across copy_to_user(): neither the mmap nor the fault path ever
+ *	takes it.
  * @next: cursor of the cyclic handle allocation, under the xarray's lock.
  * @nr_handles: handles reserved or published, at most max_file_handles.
  * @acct: bytes charged to this file; buffers allocated through the file
@@ -34,13 +43,14 @@ extern atomic64_t kpool_nr_exports;
  */
 struct kpool_file {
 	struct xarray handles;
+	struct mutex split_lock;	/* see @split_lock above */
 	u32 next;
 	atomic_t nr_handles;
 	struct kpool_account *acct;
 };
 
 /* handle.c: the per-file handle table */
-struct kpool_file *kpool_file_alloc(void);
+struct kpool_file *kpool_file_alloc(kuid_t uid);
 void kpool_file_free(struct kpool_file *kf);
 int kpool_handle_get(struct kpool_file *kf, u32 handle, struct kpool_view *v);
 int kpool_handle_reserve(struct kpool_file *kf, u32 *handle);
@@ -50,21 +60,29 @@ void kpool_handle_publish(struct kpool_file *kf, u32 handle,
 int kpool_handle_remove(struct kpool_file *kf, u32 handle);
 int kpool_handle_split(struct kpool_file *kf, u32 handle, u64 at,
 		       struct kpool_view *right);
+void kpool_handle_unsplit(struct kpool_file *kf, u32 handle,
+			  struct kpool_view *right);
 struct kpool_view *kpool_view_box(struct kpool_view *v);
 
 /* mmap.c: mapping views */
-int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v);
+int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
+		    bool own_file);
 u32 kpool_view_mappable(const struct kpool_view *v);
 
 /* export.c: views as files */
 struct file *kpool_export_file(const struct kpool_view *v, unsigned int flags);
 int kpool_import_fd(int fd, struct kpool_view *v);
 
+/* account.c: the accounts of users */
+struct kpool_account *kpool_user_account(kuid_t uid);
+
 /* dev.c: the misc device */
 int kpool_dev_init(void);
 void kpool_dev_exit(void);
 
 /* tier.c: the memory behind a buffer */
+int kpool_tiers_init(void);
+void kpool_tiers_exit(void);
 int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf,
 		    size_t size, gfp_t gfp);
 void kpool_mem_free(struct kpool_buf *buf);

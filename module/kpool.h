@@ -22,6 +22,8 @@
 #include <linux/gfp.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/workqueue.h>
 /* The user ABI: KPOOL_MAX_TIERS, KPOOL_TIER_FALLBACK and the ioctls. */
 #include <linux/kpool.h>
 /** KPOOL_TIER_MAX_SIZE - largest size a tier may have (bytes). */
@@ -65,7 +67,12 @@ struct kpool_tier {
  * @ntiers: number of tiers in @tier.
  * @tier: the tiers, by strictly increasing size.
  * @fallback: counters of buffers above the largest tier.
- * @bytes_in_use: capacity of all live buffers of this pool.
+ * @bytes_in_use: capacity of all live buffers of this pool; 0 exactly when
+ *	the pool has no buffer.
+ * @dead: kpool_pool_destroy() was called; the pool goes away as soon as
+ *	@bytes_in_use is 0.
+ * @released: set by the one caller that frees the pool.
+ * @release_work: frees a pool whose last buffer came back after it died.
  * @name: prefix of the slab cache names ("kpool" for the default pool).
  */
 struct kpool_pool {
@@ -73,6 +80,9 @@ struct kpool_pool {
 	struct kpool_tier tier[KPOOL_MAX_TIERS];
 	struct kpool_tier fallback;
 	atomic64_t bytes_in_use;
+	bool dead;
+	atomic_t released;
+	struct work_struct release_work;
 	char name[24];
 };
 
@@ -88,13 +98,23 @@ enum kpool_backing {
 
 /**
  * struct kpool_account - bytes charged to one owner, for a quota (an open
- *	file of /dev/kpool is one).
- * @ref: one for the owner, and one for every buffer charged here.
+ *	file of /dev/kpool is one, the user who opened it another).
+ * @ref: one for the owner, one for every buffer charged here, and one for
+ *	every account whose parent this is.
  * @bytes: capacity of the live buffers charged here.
+ * @limit: the most @bytes may be; a charge never passes it, even briefly.
+ * @parent: the account every charge to this one also goes to, or NULL;
+ *	this account holds a reference on it.
+ * @uid: the user, for the accounts of users (kpool_user_account()).
+ * @node: in the table of users' accounts; unhashed for other accounts.
  */
 struct kpool_account {
 	refcount_t ref;
 	atomic64_t bytes;
+	u64 limit;
+	struct kpool_account *parent;
+	kuid_t uid;
+	struct hlist_node node;
 };
 
 /**
@@ -164,6 +184,7 @@ int kpool_tiers_check(const size_t *sizes, unsigned int n);
 struct kpool_pool *kpool_pool_create(const char *name, const size_t *sizes,
 				     unsigned int n);
 void kpool_pool_destroy(struct kpool_pool *pool);
+size_t kpool_tier_size(size_t size);
 u32 kpool_pool_tier_index(const struct kpool_pool *pool, size_t size);
 size_t kpool_pool_capacity(const struct kpool_pool *pool, size_t size);
 struct kpool_pool *kpool_default_pool(void);
@@ -173,11 +194,15 @@ struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 				  gfp_t gfp);
 struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
 					  size_t size, gfp_t gfp,
-					  struct kpool_account *acct,
-					  u64 limit);
+					  struct kpool_account *acct);
 void kpool_buf_put(struct kpool_buf *buf);
-struct kpool_account *kpool_account_alloc(gfp_t gfp);
+
+/* account.c: quotas */
+struct kpool_account *kpool_account_alloc(struct kpool_account *parent,
+					  u64 limit, gfp_t gfp);
 void kpool_account_put(struct kpool_account *acct);
+int kpool_account_charge(struct kpool_account *acct, u64 bytes);
+void kpool_account_uncharge(struct kpool_account *acct, u64 bytes);
 
 /**
  * kpool_buf_get() - take one more reference on a buffer.

@@ -8,6 +8,7 @@
 
 #include <linux/err.h>
 #include <linux/init.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
@@ -32,6 +33,12 @@ unsigned int kpool_max_file_handles = 65536;
 module_param_named(max_file_handles, kpool_max_file_handles, uint, 0444);
 MODULE_PARM_DESC(max_file_handles,
 		 "handles one open file may hold (default 65536; EMFILE above)");
+
+/* 0 until init sets the default: half of the RAM at load time. */
+unsigned long kpool_max_user_bytes;
+module_param_named(max_user_bytes, kpool_max_user_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_user_bytes,
+		 "capacity bytes of live buffers charged to one user (uid) over all their files, mappings and exported files (default: half of the RAM at load time; EDQUOT above)");
 
 /* Live objects of the user ABI, for KPOOL_IOC_STATS. */
 atomic64_t kpool_nr_handles = ATOMIC64_INIT(0);
@@ -70,9 +77,14 @@ static int __init kpool_init(void)
 		pr_err("max_buffer_size, max_file_bytes and max_file_handles must not be 0: not loading\n");
 		return -EINVAL;
 	}
-	ret = kpool_buf_cache_init();
+	if (!kpool_max_user_bytes)
+		kpool_max_user_bytes = (totalram_pages() << PAGE_SHIFT) / 2;
+	ret = kpool_tiers_init();
 	if (ret)
 		return ret;
+	ret = kpool_buf_cache_init();
+	if (ret)
+		goto err_tiers;
 	kpool_pool = kpool_pool_create("kpool", sizes, n);
 	if (IS_ERR(kpool_pool)) {
 		ret = PTR_ERR(kpool_pool);
@@ -81,13 +93,16 @@ static int __init kpool_init(void)
 	ret = kpool_dev_init();
 	if (ret)
 		goto err_pool;
-	pr_info("%u tiers, largest %zu bytes\n", n, sizes[n - 1]);
+	pr_info("%u tiers, largest %zu bytes; at most %lu bytes per user\n",
+		n, kpool_pool->tier[n - 1].size, kpool_max_user_bytes);
 	return 0;
 
 err_pool:
 	kpool_pool_destroy(kpool_pool);
 err_buf_cache:
 	kpool_buf_cache_exit();
+err_tiers:
+	kpool_tiers_exit();
 	return ret;
 }
 
@@ -96,6 +111,7 @@ static void __exit kpool_exit(void)
 	kpool_dev_exit();
 	kpool_pool_destroy(kpool_pool);
 	kpool_buf_cache_exit();
+	kpool_tiers_exit();
 }
 
 module_init(kpool_init);

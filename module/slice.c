@@ -44,7 +44,8 @@ int kpool_bufslice_append(struct kpool_bufslice *s, struct kpool_view *v,
 
 		if (s->cap > UINT_MAX / 2)
 			return -ENOMEM;
-		views = krealloc_array(s->views, cap, sizeof(*views), gfp);
+		views = kvrealloc(s->views, s->cap * sizeof(*views),
+				  cap * sizeof(*views), gfp);
 		if (!views)
 			return -ENOMEM;
 		s->views = views;
@@ -92,7 +93,7 @@ int kpool_bufslice_get(const struct kpool_bufslice *s,
 	kpool_bufslice_init(dup);
 	if (!s->nr)
 		return 0;
-	dup->views = kmalloc_array(s->nr, sizeof(*dup->views), gfp);
+	dup->views = kvmalloc_array(s->nr, sizeof(*dup->views), gfp);
 	if (!dup->views)
 		return -ENOMEM;
 	for (i = 0; i < s->nr; i++)
@@ -115,7 +116,7 @@ void kpool_bufslice_put(struct kpool_bufslice *s)
 
 	for (i = 0; i < s->nr; i++)
 		kpool_view_put(&s->views[i]);
-	kfree(s->views);
+	kvfree(s->views);
 	kpool_bufslice_init(s);
 }
 EXPORT_SYMBOL_GPL(kpool_bufslice_put);

@@ -16,8 +16,33 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
+
+/*
+ * Pools whose last buffers were still out when they were destroyed are
+ * released here, in process context, once those buffers come back.
+ */
+static struct workqueue_struct *kpool_release_wq;
+
+/**
+ * kpool_tier_size() - the object size of a tier asked for with @size bytes.
+ * @size: the size in the tier list.
+ *
+ * A tier of a page or more is mapped into user space a page at a time, so
+ * its objects are whole pages: every byte a mapping reaches then belongs to
+ * the buffer and is zeroed with it.  Smaller tiers are never mapped and
+ * keep their size.
+ *
+ * Context: any context.
+ * Return: @size, rounded up to a multiple of PAGE_SIZE when at least one.
+ */
+size_t kpool_tier_size(size_t size)
+{
+	return size >= PAGE_SIZE ? PAGE_ALIGN(size) : size;
+}
+EXPORT_SYMBOL_GPL(kpool_tier_size);
 
 /**
  * kpool_tiers_check() - validate a list of tier sizes.
@@ -25,8 +50,9 @@
  * @n: number of entries in @sizes.
  *
  * A valid list has 1 to %KPOOL_MAX_TIERS entries, each from 1 to
- * %KPOOL_TIER_MAX_SIZE bytes, strictly increasing.  What is wrong with an
- * invalid list is said in the kernel log.
+ * %KPOOL_TIER_MAX_SIZE bytes, strictly increasing once sizes of a page or
+ * more are rounded up to whole pages (kpool_tier_size()).  What is wrong
+ * with an invalid list is said in the kernel log.
  *
  * Context: any context.
  * Return: 0 if the list is valid, -EINVAL otherwise.
@@ -49,6 +75,13 @@ int kpool_tiers_check(const size_t *sizes, unsigned int n)
 		if (i && sizes[i] <= sizes[i - 1]) {
 			pr_err("tiers: size %zu (entry %u) is not above %zu: sizes must be strictly increasing\n",
 			       sizes[i], i + 1, sizes[i - 1]);
+			return -EINVAL;
+		}
+		if (i && kpool_tier_size(sizes[i]) ==
+			 kpool_tier_size(sizes[i - 1])) {
+			pr_err("tiers: sizes %zu and %zu (entries %u and %u) both round up to %zu bytes (whole pages): one tier would be empty\n",
+			       sizes[i - 1], sizes[i], i, i + 1,
+			       kpool_tier_size(sizes[i]));
 			return -EINVAL;
 		}
 	}
@@ -113,12 +146,16 @@ out:
 EXPORT_SYMBOL_GPL(kpool_tiers_parse);
 
 static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
-			   size_t size)
+			   size_t asked)
 {
+	size_t size = kpool_tier_size(asked);
 	/* Page-or-larger tiers are mapped into user space: page-align them. */
 	unsigned int align = size >= PAGE_SIZE ? PAGE_SIZE : 0;
 	char name[48];
 
+	if (size != asked)
+		pr_info("%s: tier %zu rounded up to %zu bytes, whole pages, so that a mapping reaches only its buffer\n",
+			pool->name, asked, size);
 	snprintf(name, sizeof(name), "%s-%zu", pool->name, size);
 	/* The whole object is user data: whitelist all of it for usercopy. */
 	t->cache = kmem_cache_create_usercopy(name, size, align, SLAB_ACCOUNT,
@@ -130,11 +167,39 @@ static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
 	return 0;
 }
 
+static void kpool_pool_free(struct kpool_pool *pool)
+{
+	unsigned int i;
+
+	for (i = 0; i < pool->ntiers; i++)
+		kmem_cache_destroy(pool->tier[i].cache);
+	kfree(pool);
+}
+
+static void kpool_pool_release_work(struct work_struct *work)
+{
+	kpool_pool_free(container_of(work, struct kpool_pool, release_work));
+}
+
+/*
+ * Called by kpool_pool_destroy() and by the return of every buffer: the
+ * pool is freed once it is dead and has no buffer left, by exactly one of
+ * the callers that see both (pool->released).  Both sides write first (the
+ * dead flag; the byte count, fully ordered) and read the other's second,
+ * so at least one of them sees both.
+ */
+static bool kpool_pool_claim(struct kpool_pool *pool)
+{
+	return READ_ONCE(pool->dead) && !atomic64_read(&pool->bytes_in_use) &&
+	       !atomic_xchg(&pool->released, 1);
+}
+
 /**
  * kpool_pool_create() - create a pool of size tiers.
  * @name: prefix of the pool's slab cache names ("<name>-<size>"); it must
  *	not be shared with another live pool.  At most 23 characters are kept.
- * @sizes: tier sizes, as kpool_tiers_check() wants them.
+ * @sizes: tier sizes, as kpool_tiers_check() wants them; sizes of a page
+ *	or more are rounded up to whole pages (kpool_tier_size()).
  * @n: number of tiers.
  *
  * Context: process context; may sleep.
@@ -155,6 +220,7 @@ struct kpool_pool *kpool_pool_create(const char *name, const size_t *sizes,
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));
+	INIT_WORK(&pool->release_work, kpool_pool_release_work);
 	for (i = 0; i < n; i++) {
 		ret = kpool_tier_init(pool, &pool->tier[i], sizes[i]);
 		if (ret)
@@ -188,27 +254,36 @@ static bool kpool_tier_busy(const struct kpool_pool *pool,
 }
 
 /**
- * kpool_pool_destroy() - destroy a pool whose buffers have all come back.
- * @pool: the pool, or NULL.
+ * kpool_pool_destroy() - destroy a pool.
+ * @pool: the pool, or NULL.  Nothing may allocate from it any more.
  *
- * A pool that still has buffers in use is a bug of its user: it is said
- * in the kernel log, and the caches are left to kmem_cache_destroy() to
- * complain about rather than freed under the buffers' feet.
+ * A pool whose buffers have all come back is freed at once.  A pool that
+ * still has buffers in use is a bug of its user, said in the kernel log;
+ * the pool then stays, so that those buffers remain valid, and is freed
+ * (from a workqueue) when the last of them is put.
  *
  * Context: process context; may sleep.
  */
 void kpool_pool_destroy(struct kpool_pool *pool)
 {
 	unsigned int i;
+	bool busy;
 
 	if (!pool)
 		return;
-	kpool_tier_busy(pool, &pool->fallback);
-	for (i = 0; i < pool->ntiers; i++) {
-		kpool_tier_busy(pool, &pool->tier[i]);
-		kmem_cache_destroy(pool->tier[i].cache);
+	WRITE_ONCE(pool->dead, true);
+	/* Pairs with the fully ordered atomic64_sub_return() of a free. */
+	smp_mb();
+	if (kpool_pool_claim(pool)) {
+		kpool_pool_free(pool);
+		return;
 	}
-	kfree(pool);
+	busy = kpool_tier_busy(pool, &pool->fallback);
+	for (i = 0; i < pool->ntiers; i++)
+		busy |= kpool_tier_busy(pool, &pool->tier[i]);
+	if (busy)
+		pr_err("%s: destroyed while busy: kept until its last buffer is put\n",
+		       pool->name);
 }
 EXPORT_SYMBOL_GPL(kpool_pool_destroy);
 
@@ -282,8 +357,12 @@ static void *kpool_tier_mem_alloc(struct kpool_tier *t, gfp_t gfp,
 	if (!t->costly)
 		return kmem_cache_zalloc(t->cache, gfp);
 
-	p = kmem_cache_zalloc(t->cache,
-			      (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NORETRY);
+	/*
+	 * Opportunistic: no reclaim or compaction of any kind (kswapd and
+	 * kcompactd are not woken for an order-8 slab), no reserves.
+	 */
+	p = kmem_cache_zalloc(t->cache, (gfp & ~__GFP_RECLAIM) |
+			      __GFP_NORETRY | __GFP_NOMEMALLOC);
 	if (p)
 		return p;
 	p = kpool_pages_alloc(t->size, gfp);
@@ -356,12 +435,36 @@ int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf,
 void kpool_mem_free(struct kpool_buf *buf)
 {
 	struct kpool_tier *t = kpool_buf_tier(buf);
+	struct kpool_pool *pool = buf->pool;
 
 	if (buf->backing == KPOOL_BACKING_VMALLOC)
 		vfree(buf->data);
 	else
 		kmem_cache_free(t->cache, buf->data);
-	atomic64_sub(buf->capacity, &buf->pool->bytes_in_use);
 	atomic64_inc(&t->stats.frees);
 	atomic_long_dec(&t->stats.in_use);
+	/* Fully ordered: pairs with the barrier in kpool_pool_destroy(). */
+	if (!atomic64_sub_return(buf->capacity, &pool->bytes_in_use) &&
+	    kpool_pool_claim(pool))
+		queue_work(kpool_release_wq, &pool->release_work);
+}
+
+/**
+ * kpool_tiers_init() - set up what pools need beyond themselves.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kpool_tiers_init(void)
+{
+	kpool_release_wq = alloc_workqueue("kpool_release", 0, 0);
+	return kpool_release_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * kpool_tiers_exit() - undo kpool_tiers_init(), after every pool released
+ *	from the workqueue is gone.
+ */
+void kpool_tiers_exit(void)
+{
+	destroy_workqueue(kpool_release_wq);
 }

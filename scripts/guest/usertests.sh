@@ -32,6 +32,8 @@ params_for() {
 	quota) echo "max_file_handles=8 max_file_bytes=131072 max_buffer_size=32768" ;;
 	# Random sizes up to max_buffer_size must not exhaust the 1 GiB guest.
 	fuzz) echo "max_file_bytes=67108864 max_file_handles=4096" ;;
+	userquota) echo "max_user_bytes=1048576 max_file_bytes=524288" ;;
+	tierpages) echo "tiers=256,5000,1048576" ;;
 	*) echo "" ;;
 	esac
 }
@@ -39,7 +41,7 @@ params_for() {
 # Order: tests that reload or unload kpool come last.
 order_of() {
 	case $1 in
-	quota | fuzz) echo 8 ;;
+	quota | fuzz | userquota | tierpages) echo 8 ;;
 	lifecycle) echo 9 ;;
 	*) echo 5 ;;
 	esac

@@ -17,9 +17,48 @@
  *  - ENOENT: a handle this file does not hold (never made, freed, or made
  *    by another open file).
  *  - ENOMEM: the kernel is out of memory; nothing changed.
+ *  - EINTR: the calling task was killed during a long call (ALLOC_BATCH,
+ *    FREE_BATCH, MATERIALIZE); it never sees the answer.
  * Argument errors (EINVAL, E2BIG, ENOENT) are reported before resource
  * limits (EDQUOT, EMFILE, ENOMEM).  A failed call leaves no trace, except
  * KPOOL_IOC_FREE_BATCH, whose @done says how far it got.
+ *
+ * Quotas: the capacity of the live buffers allocated through one open file
+ * is bounded by the module parameter max_file_bytes, and that of all the
+ * buffers charged to one user (the uid that opened the file) by
+ * max_user_bytes; EDQUOT beyond either.  A buffer stays charged until its
+ * memory is returned, wherever its last reference is (a handle of another
+ * file, a mapping, an exported file).  A charge never passes a limit, even
+ * for a moment: a call that fails cannot make a racing one fail.
+ *
+ * Read-only and write-only opens, as read(2) and write(2): a file opened
+ * without write access answers KPOOL_IOC_WRITE and KPOOL_IOC_EXPORT with
+ * EBADF, and mmap() with PROT_WRITE with EACCES (the mmap() core refuses
+ * it; such a mapping can never be made writable); PROT_READ mappings work.
+ * A file opened without read access answers KPOOL_IOC_READ with EBADF.
+ *
+ * Racing calls on one file: a handle freed by another thread (FREE,
+ * FREE_BATCH, or close() of the file) gives ENOENT to any call that looks
+ * it up after the free, and mmap() of it EINVAL; a SPLIT by another thread
+ * may make a range valid a moment earlier invalid (EINVAL).  A call that
+ * has looked its handles up works on references of its own and completes.
+ *
+ * Mappings: mmap(MAP_SHARED) at a handle's @mmap_offset maps the pages of
+ * its view.  The mapping holds a reference on the buffer and a file of its
+ * own ("anon_inode:[kpool-map]" in /proc/PID/maps), not the device file:
+ * close() of the device frees all of its handles while their mappings stay
+ * valid, and remap_file_pages() on such a mapping is refused.  Buffers of
+ * a tier are PFN maps: MADV_DONTNEED and MADV_DOFORK answer EINVAL (the
+ * kernel's rule for VM_IO/VM_PFNMAP), and nothing is lost.  Page-backed
+ * buffers (the fallback, and spilled buffers of a costly tier) are mapped
+ * page by page: MADV_DONTNEED succeeds and the next touch maps the same
+ * bytes again.  For both, MADV_REMOVE and MADV_WIPEONFORK are refused,
+ * MADV_DONTFORK keeps the mapping out of children, and mprotect() works
+ * within the rights of the open.
+ *
+ * Views are not isolation boundaries: a mapping or an exported file of a
+ * view gives access to every byte of the pages the view touches, so hand a
+ * view to someone only if they may see and change all of those pages.
  */
 #ifndef _UAPI_LINUX_KPOOL_H
 #define _UAPI_LINUX_KPOOL_H
@@ -161,6 +200,11 @@ struct kpool_info {
  * @offset: in: first byte within the view.
  * @length: in: bytes to copy; @offset + @length <= the view's length.
  * @data: in: user pointer to @length bytes.
+ *
+ * The copy behaves as memmove(): when @data is a mapping of the same bytes
+ * (overlapping the range or not), the result is as if all @length bytes
+ * were first read whole and then written.  A WRITE that meets an unreadable
+ * user page fails with EFAULT and changes no byte of the view.
  */
 struct kpool_rw {
 	__u32 handle;
@@ -175,8 +219,12 @@ struct kpool_rw {
  * @handles: in: user pointer to __u32[@count], in order.
  * @count: in: 1 to %KPOOL_BATCH_MAX.
  * @new_handle: out: one view: a new handle on it (no copy); several: a
- *	handle on a new buffer holding their bytes in order.
+ *	handle on a new buffer holding their bytes in order.  Several views
+ *	of 0 bytes in all make no buffer: EINVAL, as ALLOC of 0 bytes.
  * @length: out: bytes in the new view (the sum of the lengths).
+ *
+ * Every handle is checked (ENOENT), and the sum of several lengths (EINVAL
+ * for 0, E2BIG above max_buffer_size), before anything is allocated.
  */
 struct kpool_materialize {
 	__u64 handles;
@@ -256,8 +304,8 @@ struct kpool_stats {
 #define KPOOL_IOC_ALLOC		_IOWR(KPOOL_IOC_MAGIC, 0x00, struct kpool_alloc)
 /*
  * KPOOL_IOC_ALLOC_BATCH: allocate @count buffers of one size, all or none.
- * Errors: as KPOOL_IOC_ALLOC, and EINVAL for a count of 0 or above
- * KPOOL_BATCH_MAX.
+ * Errors: as KPOOL_IOC_ALLOC, EINVAL for a count of 0 or above
+ * KPOOL_BATCH_MAX, EFAULT (handles), EINTR (killed: nothing allocated).
  */
 #define KPOOL_IOC_ALLOC_BATCH	_IOW(KPOOL_IOC_MAGIC, 0x01, struct kpool_alloc_batch)
 /* KPOOL_IOC_FREE: drop one handle.  Errors: EINVAL (pad), ENOENT. */
@@ -265,50 +313,60 @@ struct kpool_stats {
 /*
  * KPOOL_IOC_FREE_BATCH: drop handles in order; at the first one that is
  * not valid, stop, write @done and fail with ENOENT.
- * Errors: EINVAL (count), ENOENT.
+ * Errors: EINVAL (count), ENOENT, EFAULT, ENOMEM, EINTR (killed: @done
+ * handles were freed, the file's release frees the rest).
  */
 #define KPOOL_IOC_FREE_BATCH	_IOWR(KPOOL_IOC_MAGIC, 0x03, struct kpool_free_batch)
-/* KPOOL_IOC_DUP: new handle on the same view.  Errors: ENOENT, EMFILE, ENOMEM. */
+/*
+ * KPOOL_IOC_DUP: new handle on the same view.
+ * Errors: ENOENT, EMFILE, ENOMEM, EFAULT.
+ */
 #define KPOOL_IOC_DUP		_IOWR(KPOOL_IOC_MAGIC, 0x04, struct kpool_dup)
 /*
  * KPOOL_IOC_SPLIT: the handle keeps [0, at); a new handle gets
- * [at, length).  Errors: EINVAL (at past the end), ENOENT, EMFILE, ENOMEM.
+ * [at, length).  Errors: EINVAL (at past the end), ENOENT, EMFILE, ENOMEM,
+ * EFAULT (the split is undone: the handle keeps its whole view).
  */
 #define KPOOL_IOC_SPLIT		_IOWR(KPOOL_IOC_MAGIC, 0x05, struct kpool_split)
 /*
  * KPOOL_IOC_SLICE: new handle on [start, end) of a view.
- * Errors: EINVAL (range), ENOENT, EMFILE, ENOMEM.
+ * Errors: EINVAL (range), ENOENT, EMFILE, ENOMEM, EFAULT.
  */
 #define KPOOL_IOC_SLICE		_IOWR(KPOOL_IOC_MAGIC, 0x06, struct kpool_slice)
-/* KPOOL_IOC_INFO: describe a handle's view.  Errors: ENOENT. */
+/* KPOOL_IOC_INFO: describe a handle's view.  Errors: ENOENT, EFAULT. */
 #define KPOOL_IOC_INFO		_IOWR(KPOOL_IOC_MAGIC, 0x07, struct kpool_info)
 /*
  * KPOOL_IOC_READ: copy bytes from a view to user memory.
- * Errors: EINVAL (flags, range), ENOENT, EFAULT.
+ * Errors: EBADF (file not open for reading), EINVAL (flags, range), ENOENT,
+ * EFAULT, ENOMEM.
  */
 #define KPOOL_IOC_READ		_IOW(KPOOL_IOC_MAGIC, 0x08, struct kpool_rw)
 /*
  * KPOOL_IOC_WRITE: copy bytes from user memory to a view.
- * Errors: EINVAL (flags, range), ENOENT, EFAULT.
+ * Errors: EBADF (file not open for writing), EINVAL (flags, range), ENOENT,
+ * EFAULT (no byte changed), ENOMEM.
  */
 #define KPOOL_IOC_WRITE		_IOW(KPOOL_IOC_MAGIC, 0x09, struct kpool_rw)
 /*
  * KPOOL_IOC_MATERIALIZE: gather views into one.
- * Errors: EINVAL (count), ENOENT, EDQUOT, EMFILE, ENOMEM.
+ * Errors: EINVAL (count; several views of 0 bytes in all), ENOENT, E2BIG
+ * (several views above max_buffer_size in all), EDQUOT, EMFILE, ENOMEM,
+ * EFAULT, EINTR (killed).
  */
 #define KPOOL_IOC_MATERIALIZE	_IOWR(KPOOL_IOC_MAGIC, 0x0a, struct kpool_materialize)
 /*
  * KPOOL_IOC_EXPORT: make a file descriptor holding one reference to a view.
- * Errors: EINVAL (flags, pad), ENOENT, EMFILE (no free fd), ENOMEM.
+ * Errors: EINVAL (flags, pad), EBADF (file not open for writing), ENOENT,
+ * EMFILE (no free fd), ENOMEM, EFAULT.
  */
 #define KPOOL_IOC_EXPORT	_IOWR(KPOOL_IOC_MAGIC, 0x0b, struct kpool_export)
 /*
  * KPOOL_IOC_IMPORT: new handle on the view an exported fd holds.
  * Errors: EBADF (not an open fd), EINVAL (not an exported kpool file),
- * EMFILE, ENOMEM.
+ * EMFILE, ENOMEM, EFAULT.
  */
 #define KPOOL_IOC_IMPORT	_IOWR(KPOOL_IOC_MAGIC, 0x0c, struct kpool_import)
-/* KPOOL_IOC_STATS: global counters, per tier. */
+/* KPOOL_IOC_STATS: global counters, per tier.  Errors: EFAULT, ENOMEM. */
 #define KPOOL_IOC_STATS		_IOR(KPOOL_IOC_MAGIC, 0x0d, struct kpool_stats)
 
 #endif /* _UAPI_LINUX_KPOOL_H */
