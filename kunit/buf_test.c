@@ -618,7 +618,29 @@ static int kpool_buf_test_init(struct kunit *test)
 	return 0;
 }
 
+/* A read-only view refuses writes and passes that on to what is made of it. */
+static void kpool_buf_view_readonly(struct kunit *test)
+{
+	struct kpool_pool *pool = test->priv;
+	struct kpool_view *v = kb_view_bytes(test, pool, "abcd", 4);
+	struct kpool_view *dup = kb_view(test), *right = kb_view(test);
+	struct kpool_view *part = kb_view(test);
+
+	v->readonly = true;
+	KUNIT_EXPECT_EQ(test, kpool_view_write(v, 0, "x", 1), -EPERM);
+	kb_expect_bytes(test, v, "abcd", 4);
+	kpool_view_get(v, dup);
+	KUNIT_EXPECT_TRUE(test, dup->readonly);
+	KUNIT_ASSERT_EQ(test, kpool_view_slice(v, 1, 3, part), 0);
+	KUNIT_EXPECT_TRUE(test, part->readonly);
+	KUNIT_ASSERT_EQ(test, kpool_view_split(v, 2, right), 0);
+	KUNIT_EXPECT_TRUE(test, v->readonly && right->readonly);
+	KUNIT_EXPECT_EQ(test, kpool_view_write(right, 0, "x", 1), -EPERM);
+	kb_expect_bytes(test, right, "cd", 2);
+}
+
 static struct kunit_case kpool_buf_cases[] = {
+	KUNIT_CASE(kpool_buf_view_readonly),
 	KUNIT_CASE(kpool_buf_alloc_one_ref),
 	KUNIT_CASE(kpool_buf_alloc_zero_size),
 	KUNIT_CASE(kpool_buf_get_put),

@@ -314,11 +314,14 @@ EXPORT_SYMBOL_GPL(kpool_view_read);
  * @len: how many; @off + @len must not pass the end of @v.
  *
  * Context: any context.
- * Return: 0, or -EINVAL for a range outside @v.
+ * Return: 0, -EPERM for a read-only view, or -EINVAL for a range outside
+ * @v.
  */
 int kpool_view_write(const struct kpool_view *v, size_t off, const void *src,
 		     size_t len)
 {
+	if (v->readonly)
+		return -EPERM;
 	if (!kpool_range_ok(v->len, off, len))
 		return -EINVAL;
 	if (len)

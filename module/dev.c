@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compat.h>
+#include <linux/dma-buf.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -341,6 +342,30 @@ static long kpool_ioc_slice(struct kpool_file *kf, void __user *uarg)
 		.handle = &s.new_handle });
 }
 
+/**
+ * kpool_view_info() - describe a view for user space (KPOOL_IOC_INFO).
+ * @v: the view.
+ * @handle: the handle it was found by, or 0 for an exported file's view
+ *	(whose mmap offset is then 0).
+ * @own_refs: references on the buffer that the caller holds only for the
+ *	call, not counted.
+ * @info: filled whole; no byte of kernel stack leaks through padding.
+ */
+void kpool_view_info(const struct kpool_view *v, u32 handle, u32 own_refs,
+		     struct kpool_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+	info->tier = v->buf->tier;
+	info->offset = v->offset;
+	info->length = v->len;
+	info->capacity = v->buf->capacity;
+	info->mmap_offset = handle ? kpool_mmap_offset(handle) : 0;
+	info->refs = kpool_buf_refs(v->buf) - own_refs;
+	info->flags = kpool_view_mappable(v) |
+		      (v->readonly ? KPOOL_INFO_READONLY : 0);
+}
+
 static long kpool_ioc_info(struct kpool_file *kf, void __user *uarg)
 {
 	struct kpool_info info;
@@ -353,16 +378,8 @@ static long kpool_ioc_info(struct kpool_file *kf, void __user *uarg)
 	ret = kpool_handle_get(kf, handle, &v);
 	if (ret)
 		return ret;
-	memset(&info, 0, sizeof(info));
-	info.handle = handle;
-	info.tier = v.buf->tier;
-	info.offset = v.offset;
-	info.length = v.len;
-	info.capacity = v.buf->capacity;
-	info.mmap_offset = kpool_mmap_offset(handle);
 	/* Not counting the reference this call holds. */
-	info.refs = kpool_buf_refs(v.buf) - 1;
-	info.flags = kpool_view_mappable(&v);
+	kpool_view_info(&v, handle, 1, &info);
 	kpool_view_put(&v);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -415,7 +432,9 @@ static long kpool_ioc_rw(struct file *file, void __user *uarg, bool write)
 	ret = kpool_handle_get(kf, rw.handle, &v);
 	if (ret)
 		return ret;
-	if (rw.length > v.len || rw.offset > v.len - rw.length)
+	if (write && v.readonly)
+		ret = -EPERM;
+	else if (rw.length > v.len || rw.offset > v.len - rw.length)
 		ret = -EINVAL;
 	else	/* Our own reference keeps the memory; no lock is held. */
 		ret = kpool_rw_view(&v, rw.offset, u64_to_user_ptr(rw.data),
@@ -539,6 +558,22 @@ out_handles:
 	return ret;
 }
 
+/* An exported file or dma-buf of @v, not yet installed: its file. */
+static struct file *kpool_export_make(const struct kpool_view *v, u32 flags)
+{
+	/* A read-only handle makes a read-only file, whatever the flags. */
+	bool readonly = flags & KPOOL_EXPORT_RDONLY;
+	struct dma_buf *dmabuf;
+
+	if (!(flags & KPOOL_EXPORT_DMABUF))
+		return kpool_export_file(v, readonly);
+	dmabuf = kpool_dmabuf_export(v, readonly);
+	if (IS_ERR(dmabuf))
+		return ERR_CAST(dmabuf);
+	/* The dma-buf's file holds the dma-buf; fput() releases both. */
+	return dmabuf->file;
+}
+
 static long kpool_ioc_export(struct file *dev, void __user *uarg)
 {
 	struct kpool_file *kf = dev->private_data;
@@ -549,20 +584,26 @@ static long kpool_ioc_export(struct file *dev, void __user *uarg)
 
 	if (copy_from_user(&e, uarg, sizeof(e)))
 		return -EFAULT;
-	if ((e.flags & ~O_CLOEXEC) || e.pad)
+	if ((e.flags & ~(O_CLOEXEC | KPOOL_EXPORT_RDONLY |
+			 KPOOL_EXPORT_DMABUF)) || e.pad)
 		return -EINVAL;
-	/* An exported file is writable: only a writable open may make one. */
-	if (!(dev->f_mode & FMODE_WRITE))
+	/* Only a writable open may make a writable file. */
+	if (!(dev->f_mode & FMODE_WRITE) && !(e.flags & KPOOL_EXPORT_RDONLY))
 		return -EBADF;
 	ret = kpool_handle_get(kf, e.handle, &v);
 	if (ret)
 		return ret;
-	fd = get_unused_fd_flags(e.flags);
+	/* A dma-buf covers whole pages: a view below a page has none. */
+	if ((e.flags & KPOOL_EXPORT_DMABUF) && !kpool_view_span(&v)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	fd = get_unused_fd_flags(e.flags & O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
 		goto out;
 	}
-	file = kpool_export_file(&v, 0);
+	file = kpool_export_make(&v, e.flags);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto err_fd;

@@ -7,11 +7,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/compat.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "internal.h"
 
@@ -33,27 +35,66 @@ static int kpool_export_mmap(struct file *file, struct vm_area_struct *vma)
 	return kpool_mmap_view(vma, file->private_data, false);
 }
 
+/* KPOOL_IOC_INFO with handle 0: the receiver may look before it maps. */
+static long kpool_export_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct kpool_info __user *uinfo = (void __user *)arg;
+	struct kpool_info info;
+	u32 handle;
+
+	if (cmd != KPOOL_IOC_INFO)
+		return -ENOTTY;
+	if (get_user(handle, &uinfo->handle))
+		return -EFAULT;
+	if (handle)
+		return -EINVAL;
+	/* The file's own reference keeps the view; every reference counts. */
+	kpool_view_info(file->private_data, 0, 0, &info);
+	return copy_to_user(uinfo, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+/* As dma-buf: only the size of the mappable span can be found, by SEEK_END. */
+static loff_t kpool_export_llseek(struct file *file, loff_t offset, int whence)
+{
+	if (offset)
+		return -EINVAL;
+	if (whence == SEEK_END)
+		return kpool_view_span(file->private_data);
+	if (whence == SEEK_SET)
+		return 0;
+	return -EINVAL;
+}
+
 static const struct file_operations kpool_export_fops = {
 	.owner = THIS_MODULE,
 	.release = kpool_export_release,
 	.mmap = kpool_export_mmap,
-	.llseek = no_llseek,
+	.unlocked_ioctl = kpool_export_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = kpool_export_llseek,
 };
 
 /**
  * kpool_export_file() - a new file holding a reference to a view.
  * @v: the view; the caller keeps its own reference.
- * @flags: open flags of the file (O_CLOEXEC is the caller's business).
+ * @readonly: make the file, and its view, read-only; a read-only @v makes
+ *	a read-only file whatever this says.
+ *
+ * A read-only file is opened O_RDONLY, so the mmap() core refuses writable
+ * mappings of it, and its view refuses them too; IMPORT of it gives
+ * read-only handles.
  *
  * Context: process context; may sleep.
  * Return: the file, or an ERR_PTR.
  */
-struct file *kpool_export_file(const struct kpool_view *v, unsigned int flags)
+struct file *kpool_export_file(const struct kpool_view *v, bool readonly)
 {
 	struct kpool_view *entry, copy;
 	struct file *file;
 
 	kpool_view_get(v, &copy);
+	copy.readonly |= readonly;
 	entry = kpool_view_box(&copy);
 	if (!entry) {
 		kpool_view_put(&copy);
@@ -61,7 +102,7 @@ struct file *kpool_export_file(const struct kpool_view *v, unsigned int flags)
 	}
 	/* On success the file owns @entry and its reference. */
 	file = anon_inode_getfile("[kpool]", &kpool_export_fops, entry,
-				  O_RDWR | flags);
+				  entry->readonly ? O_RDONLY : O_RDWR);
 	if (IS_ERR(file)) {
 		kpool_view_put(entry);
 		kfree(entry);
@@ -77,8 +118,8 @@ struct file *kpool_export_file(const struct kpool_view *v, unsigned int flags)
  * @v: receives the view, owning a reference of its own.
  *
  * Context: process context.
- * Return: 0, -EBADF when @fd is not open, -EINVAL when it is not a file
- * made by kpool_export_file().
+ * Return: 0, -EBADF when @fd is not open, -EINVAL when it is neither a
+ * file made by kpool_export_file() nor a dma-buf kpool made.
  */
 int kpool_import_fd(int fd, struct kpool_view *v)
 {
@@ -89,8 +130,8 @@ int kpool_import_fd(int fd, struct kpool_view *v)
 		return -EBADF;
 	if (f.file->f_op == &kpool_export_fops)
 		kpool_view_get(f.file->private_data, v);
-	else
-		ret = -EINVAL;
+	else	/* a kpool dma-buf, or EINVAL */
+		ret = kpool_dmabuf_import(fd, v);
 	fdput(f);
 	return ret;
 }

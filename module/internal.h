@@ -6,6 +6,7 @@
 #ifndef _KPOOL_INTERNAL_H
 #define _KPOOL_INTERNAL_H
 
+#include <linux/err.h>
 #include <linux/mutex.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
@@ -68,15 +69,37 @@ struct kpool_view *kpool_view_box(struct kpool_view *v);
 int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
 		    bool own_file);
 u32 kpool_view_mappable(const struct kpool_view *v);
+size_t kpool_view_span(const struct kpool_view *v);
+struct page *kpool_buf_page(const struct kpool_buf *buf, size_t index);
+
+/* dmabuf.c: views as dma-bufs, where the kernel has them */
+struct dma_buf;
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v, bool readonly);
+int kpool_dmabuf_import(int fd, struct kpool_view *v);
+#else
+static inline struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v,
+						  bool readonly)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline int kpool_dmabuf_import(int fd, struct kpool_view *v)
+{
+	return -EINVAL;
+}
+#endif
 
 /* export.c: views as files */
-struct file *kpool_export_file(const struct kpool_view *v, unsigned int flags);
+struct file *kpool_export_file(const struct kpool_view *v, bool readonly);
 int kpool_import_fd(int fd, struct kpool_view *v);
 
 /* account.c: the accounts of users */
 struct kpool_account *kpool_user_account(kuid_t uid);
 
 /* dev.c: the misc device */
+void kpool_view_info(const struct kpool_view *v, u32 handle, u32 own_refs,
+		     struct kpool_info *info);
 int kpool_dev_init(void);
 void kpool_dev_exit(void);
 

@@ -144,11 +144,15 @@ struct kpool_buf {
  *	view (as materialize of nothing gives).
  * @offset: first byte of the window within @buf.
  * @len: bytes in the window.
+ * @readonly: writes through this view are refused (kpool_view_write(),
+ *	the user's WRITE and writable mappings); every view made from it by
+ *	get, split and slice is read-only too.
  */
 struct kpool_view {
 	struct kpool_buf *buf;
 	size_t offset;
 	size_t len;
+	bool readonly;
 };
 
 /**

@@ -3,7 +3,10 @@
  * kpool mappings: a view's pages in a process.
  *
  * Tier memory is slab memory, which vm_insert_page() refuses, so it is
- * mapped by PFN (remap_pfn_range(): VM_PFNMAP, no page references).  The
+ * mapped by PFN (VM_PFNMAP, no page references), from ->fault: the first
+ * touch inserts every page of the VMA (vmf_insert_pfn()).  Not with
+ * remap_pfn_range() at mmap time: that tracks the whole range for PAT and,
+ * when a page-table allocation fails half-way, 6.1 warns as it undoes it.  The
  * mapping's own reference on the buffer is then the only thing that keeps
  * the memory from going back to the slab while it is mapped: every VMA owns
  * one, taken in kpool_mmap_view() and in ->open (fork, partial munmap,
@@ -45,6 +48,38 @@ static void kpool_vm_close(struct vm_area_struct *vma)
 	atomic64_dec(&kpool_nr_mappings);
 }
 
+/**
+ * kpool_buf_page() - a page of a buffer of a page or more.
+ * @buf: the buffer.
+ * @index: the page's index within the buffer, below its capacity in pages.
+ *
+ * Return: the page; valid while a reference on @buf is held.
+ */
+struct page *kpool_buf_page(const struct kpool_buf *buf, size_t index)
+{
+	u8 *kaddr = (u8 *)buf->data + (index << PAGE_SHIFT);
+
+	if (buf->backing == KPOOL_BACKING_SLAB)
+		return virt_to_page(kaddr);
+	return vmalloc_to_page(kaddr);
+}
+
+/* Map every page of a slab-backed VMA: one fault per mapping, not per page. */
+static vm_fault_t kpool_vm_fault_pfns(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct kpool_buf *buf = vma->vm_private_data;
+	unsigned long addr, pgoff = vma->vm_pgoff;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	/* Present pages are left as they are; the faulting one is among them. */
+	for (addr = vma->vm_start; addr < vma->vm_end && ret == VM_FAULT_NOPAGE;
+	     addr += PAGE_SIZE, pgoff++)
+		ret = vmf_insert_pfn(vma, addr,
+				     page_to_pfn(kpool_buf_page(buf, pgoff)));
+	return ret;
+}
+
 /*
  * vm_pgoff is the page index within the buffer (kpool_mmap_view()).  The
  * VMA cannot grow (VM_DONTEXPAND) and was checked against the view's span,
@@ -53,18 +88,19 @@ static void kpool_vm_close(struct vm_area_struct *vma)
  */
 static vm_fault_t kpool_vm_fault(struct vm_fault *vmf)
 {
-	struct kpool_buf *buf = vmf->vma->vm_private_data;
-	u8 *kaddr;
+	struct vm_area_struct *vma = vmf->vma;
+	struct kpool_buf *buf = vma->vm_private_data;
+	unsigned long pages = buf->capacity >> PAGE_SHIFT;
+	struct page *page;
 
-	if (vmf->pgoff >= buf->capacity >> PAGE_SHIFT)
+	if (vmf->pgoff >= pages || vma->vm_pgoff + vma_pages(vma) > pages)
 		return VM_FAULT_SIGBUS;
-	kaddr = (u8 *)buf->data + (vmf->pgoff << PAGE_SHIFT);
 	if (buf->backing == KPOOL_BACKING_SLAB)
-		return vmf_insert_pfn(vmf->vma, vmf->address,
-				      PHYS_PFN(virt_to_phys(kaddr)));
+		return kpool_vm_fault_pfns(vmf);
+	page = kpool_buf_page(buf, vmf->pgoff);
 	/* The fault path maps the page and takes over this reference. */
-	vmf->page = vmalloc_to_page(kaddr);
-	get_page(vmf->page);
+	vmf->page = page;
+	get_page(page);
 	return 0;
 }
 
@@ -105,6 +141,24 @@ u32 kpool_view_mappable(const struct kpool_view *v)
 	       KPOOL_INFO_MAPPABLE : 0;
 }
 
+/**
+ * kpool_view_span() - the bytes a mapping of a view may cover.
+ * @v: the view.
+ *
+ * Return: the size of the pages from the one holding the view's first byte
+ * to the one holding its last, or 0 when the view cannot be mapped.
+ */
+size_t kpool_view_span(const struct kpool_view *v)
+{
+	size_t first, last;
+
+	if (!kpool_view_mappable(v))
+		return 0;
+	first = v->offset >> PAGE_SHIFT;
+	last = (v->offset + v->len - 1) >> PAGE_SHIFT;
+	return (last - first + 1) << PAGE_SHIFT;
+}
+
 /* Insert the vmalloc pages from @kaddr on, a batch at a time. */
 static int kpool_insert_pages(struct vm_area_struct *vma, u8 *kaddr)
 {
@@ -129,17 +183,15 @@ static int kpool_insert_pages(struct vm_area_struct *vma, u8 *kaddr)
 	return 0;
 }
 
+/* Slab memory is mapped by ->fault; pages are inserted now. */
 static int kpool_map_pages(struct vm_area_struct *vma,
 			   const struct kpool_buf *buf, size_t first)
 {
-	u8 *kaddr = (u8 *)buf->data + (first << PAGE_SHIFT);
-
-	if (buf->backing == KPOOL_BACKING_SLAB)
-		return remap_pfn_range(vma, vma->vm_start,
-				       PHYS_PFN(virt_to_phys(kaddr)),
-				       vma->vm_end - vma->vm_start,
-				       vma->vm_page_prot);
-	return kpool_insert_pages(vma, kaddr);
+	if (buf->backing == KPOOL_BACKING_SLAB) {
+		vma->vm_flags |= VM_PFNMAP;
+		return 0;
+	}
+	return kpool_insert_pages(vma, (u8 *)buf->data + (first << PAGE_SHIFT));
 }
 
 /**
@@ -151,26 +203,31 @@ static int kpool_map_pages(struct vm_area_struct *vma,
  * @own_file: give the VMA a file of its own instead of the one being
  *	mapped (for the device, whose file must not outlive its close()).
  *
+ * A read-only view is mapped only without PROT_WRITE, and such a mapping
+ * can never be made writable (no VM_MAYWRITE).
+ *
  * Context: process context, mmap_lock held for writing.
  * Return: 0; -EINVAL for a private mapping, an unmappable view or a length
- * past the span; -ENOMEM; an error of the page-table code.
+ * past the span; -EACCES for a writable mapping of a read-only view;
+ * -ENOMEM; an error of the page-table code.
  */
 int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
 		    bool own_file)
 {
 	unsigned long len = vma->vm_end - vma->vm_start;
+	size_t first = v->offset >> PAGE_SHIFT;
 	struct kpool_buf *buf = v->buf;
 	struct file *file = NULL;
-	size_t first, last;
 	int ret;
 
 	/* VM_SHARED is cleared for read-only files; VM_MAYSHARE is not. */
-	if (!(vma->vm_flags & VM_MAYSHARE) || !kpool_view_mappable(v))
+	if (!(vma->vm_flags & VM_MAYSHARE) || len > kpool_view_span(v))
 		return -EINVAL;
-	first = v->offset >> PAGE_SHIFT;
-	last = (v->offset + v->len - 1) >> PAGE_SHIFT;
-	if (len > (last - first + 1) << PAGE_SHIFT)
-		return -EINVAL;
+	if (v->readonly) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		vma->vm_flags &= ~VM_MAYWRITE;
+	}
 
 	if (own_file) {
 		file = anon_inode_getfile("[kpool-map]", &kpool_mapfile_fops,

@@ -32,10 +32,18 @@
  * for a moment: a call that fails cannot make a racing one fail.
  *
  * Read-only and write-only opens, as read(2) and write(2): a file opened
- * without write access answers KPOOL_IOC_WRITE and KPOOL_IOC_EXPORT with
- * EBADF, and mmap() with PROT_WRITE with EACCES (the mmap() core refuses
- * it; such a mapping can never be made writable); PROT_READ mappings work.
+ * without write access answers KPOOL_IOC_WRITE, and KPOOL_IOC_EXPORT
+ * without %KPOOL_EXPORT_RDONLY, with EBADF, and mmap() with PROT_WRITE
+ * with EACCES (the mmap() core refuses it; such a mapping can never be
+ * made writable); PROT_READ mappings work.
  * A file opened without read access answers KPOOL_IOC_READ with EBADF.
+ *
+ * Read-only handles: IMPORT of a read-only exported file gives one, and
+ * DUP, SPLIT, SLICE and MATERIALIZE of a single view pass it on (a
+ * MATERIALIZE of several views is a copy, and writable).  Such a handle
+ * refuses KPOOL_IOC_WRITE with EPERM and mmap() with PROT_WRITE with
+ * EACCES (its read-only mappings can never be made writable), and every
+ * file EXPORT makes from it is read-only.
  *
  * Racing calls on one file: a handle freed by another thread (FREE,
  * FREE_BATCH, or close() of the file) gives ENOENT to any call that looks
@@ -48,13 +56,13 @@
  * own ("anon_inode:[kpool-map]" in /proc/PID/maps), not the device file:
  * close() of the device frees all of its handles while their mappings stay
  * valid, and remap_file_pages() on such a mapping is refused.  Buffers of
- * a tier are PFN maps: MADV_DONTNEED and MADV_DOFORK answer EINVAL (the
- * kernel's rule for VM_IO/VM_PFNMAP), and nothing is lost.  Page-backed
+ * a tier are PFN maps: MADV_DONTNEED answers EINVAL (the kernel's rule for
+ * VM_PFNMAP), and nothing is lost.  Page-backed
  * buffers (the fallback, and spilled buffers of a costly tier) are mapped
  * page by page: MADV_DONTNEED succeeds and the next touch maps the same
  * bytes again.  For both, MADV_REMOVE and MADV_WIPEONFORK are refused,
- * MADV_DONTFORK keeps the mapping out of children, and mprotect() works
- * within the rights of the open.
+ * MADV_DONTFORK keeps the mapping out of children (MADV_DOFORK undoes it),
+ * and mprotect() works within the rights of the open.
  *
  * Views are not isolation boundaries: a mapping or an exported file of a
  * view gives access to every byte of the pages the view touches, so hand a
@@ -75,6 +83,25 @@
 
 /* struct kpool_info.flags: mmap() of this view is possible. */
 #define KPOOL_INFO_MAPPABLE	0x1U
+/* struct kpool_info.flags: the handle (or exported file) is read-only. */
+#define KPOOL_INFO_READONLY	(1u << 1)
+
+/*
+ * struct kpool_export.flags, beside O_CLOEXEC: the exported file is
+ * read-only (opened O_RDONLY; no writable mapping, no mprotect() to
+ * writable), and handles imported from it are read-only.
+ */
+#define KPOOL_EXPORT_RDONLY	(1u << 0)
+/*
+ * struct kpool_export.flags: the fd is a dma-buf of the view's page span
+ * (for devices: an importing driver maps the buffer's pages), not a kpool
+ * exported file.  It holds one reference on the view, maps the same pages
+ * at offset 0, supports DMA_BUF_IOCTL_SYNC, and is counted in
+ * kpool_stats.exports; IMPORT accepts it back.  With KPOOL_EXPORT_RDONLY
+ * it is read-only, and devices may map it only DMA_TO_DEVICE.  A view
+ * below a page: EINVAL; a kernel built without dma-bufs: EOPNOTSUPP.
+ */
+#define KPOOL_EXPORT_DMABUF	(1u << 2)
 
 /**
  * struct kpool_alloc - argument of %KPOOL_IOC_ALLOC.
@@ -180,7 +207,14 @@ struct kpool_slice {
  * @mmap_offset: out: the offset to pass to mmap() to map this view.
  * @refs: out: references on the buffer now: one per handle (in any file),
  *	per mapping (VMA) and per exported file.
- * @flags: out: %KPOOL_INFO_MAPPABLE when mmap() of the view is possible.
+ * @flags: out: %KPOOL_INFO_MAPPABLE when mmap() of the view is possible,
+ *	%KPOOL_INFO_READONLY for a read-only handle or exported file.
+ *
+ * On an exported file (ioctl(efd, KPOOL_IOC_INFO, &info)), @handle must be
+ * 0 (EINVAL otherwise) and the view the file holds is described, with
+ * @mmap_offset 0, so that a receiver can look before it maps or imports.
+ * There, lseek(efd, 0, SEEK_END) gives the size of the view's mappable
+ * span (0 when it cannot be mapped), as for a dma-buf.
  */
 struct kpool_info {
 	__u32 handle;
@@ -236,7 +270,8 @@ struct kpool_materialize {
 /**
  * struct kpool_export - argument of %KPOOL_IOC_EXPORT.
  * @handle: in: a handle.
- * @flags: in: 0 or O_CLOEXEC.
+ * @flags: in: O_CLOEXEC, %KPOOL_EXPORT_RDONLY and %KPOOL_EXPORT_DMABUF,
+ *	or 0.  The file of a read-only handle is read-only whatever the flags.
  * @fd: out: a new file descriptor holding one reference to the view.
  * @pad: must be 0.
  */
@@ -249,7 +284,7 @@ struct kpool_export {
 
 /**
  * struct kpool_import - argument of %KPOOL_IOC_IMPORT.
- * @fd: in: a file made by %KPOOL_IOC_EXPORT, in any process.
+ * @fd: in: a file or dma-buf made by %KPOOL_IOC_EXPORT, in any process.
  * @new_handle: out: a new handle on the view that file holds.
  */
 struct kpool_import {
@@ -333,7 +368,11 @@ struct kpool_stats {
  * Errors: EINVAL (range), ENOENT, EMFILE, ENOMEM, EFAULT.
  */
 #define KPOOL_IOC_SLICE		_IOWR(KPOOL_IOC_MAGIC, 0x06, struct kpool_slice)
-/* KPOOL_IOC_INFO: describe a handle's view.  Errors: ENOENT, EFAULT. */
+/*
+ * KPOOL_IOC_INFO: describe a handle's view (or, on an exported file with
+ * handle 0, the file's view).  Errors: ENOENT, EINVAL (a handle on an
+ * exported file), EFAULT.
+ */
 #define KPOOL_IOC_INFO		_IOWR(KPOOL_IOC_MAGIC, 0x07, struct kpool_info)
 /*
  * KPOOL_IOC_READ: copy bytes from a view to user memory.
@@ -344,7 +383,7 @@ struct kpool_stats {
 /*
  * KPOOL_IOC_WRITE: copy bytes from user memory to a view.
  * Errors: EBADF (file not open for writing), EINVAL (flags, range), ENOENT,
- * EFAULT (no byte changed), ENOMEM.
+ * EPERM (a read-only handle), EFAULT (no byte changed), ENOMEM.
  */
 #define KPOOL_IOC_WRITE		_IOW(KPOOL_IOC_MAGIC, 0x09, struct kpool_rw)
 /*
@@ -356,14 +395,15 @@ struct kpool_stats {
 #define KPOOL_IOC_MATERIALIZE	_IOWR(KPOOL_IOC_MAGIC, 0x0a, struct kpool_materialize)
 /*
  * KPOOL_IOC_EXPORT: make a file descriptor holding one reference to a view.
- * Errors: EINVAL (flags, pad), EBADF (file not open for writing), ENOENT,
- * EMFILE (no free fd), ENOMEM, EFAULT.
+ * Errors: EINVAL (flags, pad; a dma-buf of a view below a page), EBADF (a
+ * writable export from a file not open for writing), ENOENT, EMFILE (no
+ * free fd), ENOMEM, EFAULT.
  */
 #define KPOOL_IOC_EXPORT	_IOWR(KPOOL_IOC_MAGIC, 0x0b, struct kpool_export)
 /*
  * KPOOL_IOC_IMPORT: new handle on the view an exported fd holds.
- * Errors: EBADF (not an open fd), EINVAL (not an exported kpool file),
- * EMFILE, ENOMEM, EFAULT.
+ * Errors: EBADF (not an open fd), EINVAL (neither an exported kpool file nor
+ * a kpool dma-buf), EMFILE, ENOMEM, EFAULT.
  */
 #define KPOOL_IOC_IMPORT	_IOWR(KPOOL_IOC_MAGIC, 0x0c, struct kpool_import)
 /* KPOOL_IOC_STATS: global counters, per tier.  Errors: EFAULT, ENOMEM. */

@@ -147,7 +147,7 @@ static void test_pad_flags(void)
 	}
 	lfd = lowest_fd();
 	{
-		static const uint32_t eflags[] = { 1, O_NONBLOCK, O_RDWR,
+		static const uint32_t eflags[] = { 1u << 3, O_NONBLOCK, O_RDWR,
 						   O_CLOEXEC | O_NONBLOCK,
 						   0xffffffff };
 

@@ -17,52 +17,6 @@
 static int fd;
 static const char *self;
 
-static int send_fd(int sock, int f)
-{
-	char c = 'F';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	memset(&u, 0, sizeof(u));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &f, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
-	int f = -1;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -errno;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -EBADMSG;
-	memcpy(&f, CMSG_DATA(cm), sizeof(int));
-	return f;
-}
-
 static uint32_t info_refs(int f, uint32_t h)
 {
 	struct kpool_info i;
@@ -89,7 +43,7 @@ static void exporter(void *arg)
 	kt_fill(buf, sizeof(buf), 5);
 	kt_write(f, a.handle, 0, buf, sizeof(buf));
 	kt_expect(kt_export(f, a.handle, O_CLOEXEC, &efd), 0, "exporter: EXPORT");
-	kt_expect(send_fd(sock[0], efd), 0, "exporter: sendmsg(SCM_RIGHTS) of the exported fd");
+	kt_expect(kt_send_fd(sock[0], efd), 0, "exporter: sendmsg(SCM_RIGHTS) of the exported fd");
 	/* and goes away, leaving nothing but the fd in flight */
 	close(efd);
 	kt_free(f, a.handle);
@@ -106,7 +60,7 @@ static void importer(void *arg)
 
 	(void)arg;
 	close(sock[0]);
-	efd = recv_fd(sock[1]);
+	efd = kt_recv_fd(sock[1]);
 	if (!kt_ok(efd >= 0, "importer: recvmsg gets the fd after the exporter exited (%s)",
 		   efd < 0 ? kt_errname(-efd) : "ok"))
 		return;

@@ -34,24 +34,6 @@ static int become(uid_t uid)
 	return setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ? -errno : 0;
 }
 
-/* Park @efd in the socket @sock: in flight, unread, it keeps the file. */
-static int park(int sock, int efd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'x';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &efd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
 struct pinner {
 	int ctl[2];	/* parent -> child: 'G' when the child may clean up */
 	int done[2];	/* child -> parent: 'F' when it is as full as it gets */
@@ -87,10 +69,11 @@ static void pinner(void *arg)
 		maps[nmaps] = kt_mmap(fd, KT_BUF, (uint64_t)h[0] * KT_PAGE, &err);
 		if (maps[nmaps])
 			nmaps++;
+		/* Parked in a socket nobody reads, the file stays alive. */
 		if (n > 1 && !kt_export(fd, h[1], O_CLOEXEC, &efd)) {
 			if (!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 					socks[nsocks]) &&
-			    !park(socks[nsocks][0], efd))
+			    !kt_send_fd(socks[nsocks][0], efd))
 				nsocks++;
 			close(efd);
 		}
