@@ -512,6 +512,7 @@ struct storm_count {
 };
 
 static int storm_depth;	/* 0 in the test, 1 in its children, ... */
+static long long storm_deadline;	/* kt_ms() at which children stop */
 
 /* Check a segment: its whole length, or (@sample) 32 bytes at each end of every page. */
 static int seg_check_some(const struct seg *s, struct storm_count *c, int sample)
@@ -662,7 +663,7 @@ static void storm_child(void *arg)
 	memset(&c, 0, sizeof(c));
 	probe_install();
 	storm_depth = 1;
-	for (k = 0; k < 30 && st.nseg; k++) {
+	for (k = 0; k < 30 && st.nseg && kt_ms() < storm_deadline; k++) {
 		storm_step(&seed, &c);
 		for (i = 0; i < st.nseg; i++)
 			seg_check(&st.seg[i], &c);
@@ -712,6 +713,7 @@ static void test_fork_storm(long long budget_ms)
 	if (!kt_ok(ok, "fork storm: a mapping of every tier and the fallback, filled by WRITE"))
 		return;
 	probe_install();
+	storm_deadline = t0 + budget_ms;
 	for (round = 0; round < 2 && kt_ms() - t0 < budget_ms; round++) {
 		pid_t pid[4];
 		int rfd[4];
@@ -921,7 +923,7 @@ int main(int argc, char **argv)
 		test_munmap_vs_touch(2000000, "a page-backed fallback buffer", 2500);
 	}
 	if (want(argc, argv, "fork"))
-		test_fork_storm(12000);
+		test_fork_storm(10000);
 	if (want(argc, argv, "args")) {
 		test_args_in_mapping(32768, "a slab-backed 32 KiB buffer", 2500);
 		test_args_in_mapping(2000000, "a page-backed fallback buffer", 2500);
