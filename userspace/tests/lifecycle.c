@@ -6,17 +6,26 @@
  *    (some of freed handles), exported fds (some mapped): once it is
  *    reaped, the stats are back where they were;
  *  - a process SIGKILLed in the middle of a busy loop of ioctls and mmaps;
+ *  - a process SIGKILLed in the middle of an ALLOC_BATCH of 1024 buffers of
+ *    32 KiB (1024 of 1 MiB would not fit the 1 GiB guest): it is reaped in
+ *    less than half the time the batch itself takes (the batch stops at
+ *    the fatal signal), and everything is returned;
  *  - 'rmmod kpool' (delete_module) is refused while a child holds an open
  *    file, only a mapping, only an exported fd, or only the mapping of an
  *    exported fd that it closed; the object keeps working; once the child
  *    is gone the unload is accepted, and kpool is loaded again from
  *    $KPOOL_MODULE (as scripts/guest/usertests.sh runs it, as root) with
- *    its default parameters.
+ *    its default parameters;
+ *  - 20 rounds of rmmod, insmod and a run through every tier, mmap and
+ *    export in one boot: each rmmod is accepted, the kpool caches are gone
+ *    from /proc/slabinfo and /sys/kernel/slab after it, and each new load
+ *    starts empty and ends empty (the harness checks kmemleak at the end).
  * This process holds no kpool file across the unload checks: each STATS
  * opens and closes its own.
  */
 #include "kt.h"
 
+#include <dirent.h>
 #include <sys/syscall.h>
 
 static int sync_ready[2], sync_go[2];
@@ -118,6 +127,67 @@ static void kill_test(void (*fn)(void *), const char *what, int delay_ms)
 	close(sync_ready[1]);
 	kt_state_is(&s0, 2000, "%s: once reaped, every handle, mapping, export and buffer is returned",
 		    what);
+}
+
+/* ------------------------------------------------------ SIGKILL in a batch */
+
+#define BATCH_SIZE	32768
+#define BATCH_COUNT	1024
+
+static uint32_t batch_handles[BATCH_COUNT];
+
+static void batcher(void *arg)
+{
+	int f = kt_open();
+
+	(void)arg;
+	kt_send_byte(sync_ready[1], 'b');	/* the first batch starts now */
+	for (;;) {
+		if (!kt_alloc_batch(f, BATCH_SIZE, batch_handles, BATCH_COUNT))
+			kt_free_batch(f, batch_handles, BATCH_COUNT, NULL);
+	}
+}
+
+static void test_kill_in_batch(void)
+{
+	struct kpool_stats s0;
+	long long t, batch_ms, reap_ms;
+	int f, rfd, status, ret;
+	pid_t pid;
+
+	kt_stats_now(&s0);
+	/* How long one batch takes here, undisturbed. */
+	f = kt_open();
+	t = kt_ms();
+	ret = kt_alloc_batch(f, BATCH_SIZE, batch_handles, BATCH_COUNT);
+	batch_ms = kt_ms() - t;
+	if (!kt_expect(ret, 0, "ALLOC_BATCH of %d x %d bytes (%lld ms)", BATCH_COUNT,
+		       BATCH_SIZE, batch_ms)) {
+		close(f);
+		return;
+	}
+	kt_free_batch(f, batch_handles, BATCH_COUNT, NULL);
+	close(f);
+
+	if (pipe2(sync_ready, O_CLOEXEC))
+		return;
+	pid = kt_spawn(batcher, NULL, &rfd);
+	kt_recv_byte(sync_ready[0]);
+	/* a tenth of the way into the first batch */
+	usleep(batch_ms * 100);
+	kill(pid, SIGKILL);
+	t = kt_ms();
+	status = kt_collect(pid, rfd);
+	reap_ms = kt_ms() - t;
+	close(sync_ready[0]);
+	close(sync_ready[1]);
+	kt_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	      "SIGKILL in the middle of ALLOC_BATCH of %d x %d bytes: the process is reaped (%s)",
+	      BATCH_COUNT, BATCH_SIZE, kt_status_str(status));
+	kt_ok(reap_ms * 2 < batch_ms,
+	      "... in %lld ms, under half the %lld ms the batch takes: it stops at the fatal signal",
+	      reap_ms, batch_ms);
+	kt_state_is(&s0, 2000, "SIGKILL in the middle of ALLOC_BATCH: every handle and buffer is returned");
 }
 
 /* ------------------------------------------------------ unload */
@@ -278,11 +348,148 @@ static void test_unload(void)
 	      "the reloaded kpool starts empty with %zu tiers", KT_NTIERS);
 }
 
+/* ------------------------------------------------------ reload cycles */
+
+#define CYCLES	20
+
+/* The names of kpool's slab caches still known to the kernel, or "". */
+static const char *kpool_caches(void)
+{
+	static char names[256];
+	char line[512];
+	struct dirent *d;
+	FILE *f;
+	DIR *dir;
+
+	size_t n = 0;
+
+	names[0] = 0;
+	f = fopen("/proc/slabinfo", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "kpool", 5) && n < sizeof(names) - 64) {
+			line[strcspn(line, " ")] = 0;
+			n += snprintf(names + n, sizeof(names) - n, "%.40s ", line);
+		}
+	}
+	if (f)
+		fclose(f);
+	dir = opendir("/sys/kernel/slab");
+	while (dir && (d = readdir(dir))) {
+		if (!strncmp(d->d_name, "kpool", 5) && n < sizeof(names) - 64)
+			n += snprintf(names + n, sizeof(names) - n, "sysfs:%.40s ", d->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	return names;
+}
+
+/* A little of everything: every tier and the fallback, mmap, export. */
+static int cycle_work(void)
+{
+	static const uint64_t sizes[] = { 100, 4096, 16384, 32768, 1 << 20, 3 << 20 };
+	struct kpool_alloc a;
+	struct kpool_stats s;
+	unsigned int i;
+	uint32_t h, parts[2];
+	void *m = NULL, *em = NULL;
+	int f = kt_open(), efd = -1, bad = 0;
+
+	if (f < 0)
+		return -1;
+	for (i = 0; i < KT_ARRAY_SIZE(sizes); i++) {
+		bad |= kt_alloc_full(f, sizes[i], &a);
+		if (bad)
+			break;
+		kt_write(f, a.handle, 0, "cycle", 5);
+		bad |= kt_dup(f, a.handle, &h) | kt_split(f, h, sizes[i] / 2, &parts[1]);
+		parts[0] = h;
+		bad |= kt_materialize(f, parts, 2, NULL, NULL);
+		if (sizes[i] == 16384) {
+			m = kt_mmap(f, 16384, a.mmap_offset, NULL);
+			bad |= !m || kt_export(f, a.handle, O_CLOEXEC, &efd);
+			em = efd >= 0 ? kt_mmap(efd, 16384, 0, NULL) : NULL;
+			bad |= !em;
+		}
+	}
+	bad |= kt_stats(f, &s) || !s.handles || !s.bytes_in_use;
+	close(f);
+	if (efd >= 0)
+		close(efd);
+	if (m)
+		munmap(m, 16384);
+	if (em)
+		munmap(em, 16384);
+	return bad ? -1 : 0;
+}
+
+static void test_reload_cycles(void)
+{
+	int i, ret, not_unloaded = 0, caches_left = 0, not_loaded = 0, work_bad = 0,
+	    not_empty = 0;
+	long long t0 = kt_ms();
+	struct kpool_stats s;
+
+	if (geteuid() != 0 || !module_path || access(module_path, R_OK)) {
+		kt_skip("needs root and $KPOOL_MODULE (run by scripts/guest/usertests.sh)",
+			"%d rounds of rmmod, insmod and a run", CYCLES);
+		return;
+	}
+	for (i = 0; i < CYCLES; i++) {
+		const char *left;
+		int n;
+
+		if (!module_loaded() && load_module()) {
+			not_loaded++;
+			break;
+		}
+		if (cycle_work())
+			work_bad++;
+		if (kt_stats_now(&s) || s.handles || s.mappings || s.exports || s.bytes_in_use) {
+			if (not_empty++ < 3)
+				kt_diag("round %d: kpool is not empty after the run", i);
+		}
+		for (n = 0, ret = -EBUSY; n < 50 && (ret == -EAGAIN || ret == -EBUSY); n++) {
+			ret = try_unload();
+			if (ret)
+				usleep(20000);	/* a delayed fput */
+		}
+		if (ret) {
+			if (not_unloaded++ < 3)
+				kt_diag("round %d: rmmod kpool: %s", i, kt_errname(-ret));
+			continue;
+		}
+		left = kpool_caches();
+		for (n = 0; n < 50 && left[0]; n++) {
+			usleep(20000);
+			left = kpool_caches();
+		}
+		if (left[0] && caches_left++ < 3)
+			kt_diag("round %d: after rmmod the kernel still has: %s", i, left);
+		ret = load_module();
+		if (ret) {
+			if (not_loaded++ < 3)
+				kt_diag("round %d: insmod: %s", i, kt_errname(-ret));
+			break;
+		}
+	}
+	kt_diag("%d rounds of rmmod, insmod and a run in %lld ms", i, kt_ms() - t0);
+	kt_ok(!not_unloaded && i == CYCLES, "%d rounds: every rmmod kpool is accepted (%d refused)",
+	      CYCLES, not_unloaded);
+	kt_ok(!caches_left, "%d rounds: after each rmmod the kpool caches are gone from /proc/slabinfo and /sys/kernel/slab (%d rounds left some)",
+	      CYCLES, caches_left);
+	kt_ok(!not_loaded && module_loaded(), "%d rounds: every insmod of $KPOOL_MODULE works", CYCLES);
+	kt_ok(!work_bad && !not_empty,
+	      "%d rounds: each load runs every tier, mmap and export, and ends empty (%d runs failed, %d left something)",
+	      CYCLES, work_bad, not_empty);
+}
+
 int main(void)
 {
 	kt_begin();
 	kill_test(hoarder, "a hoarding process", 0);
 	kill_test(busy, "a process busy in ioctls and mmaps", 300);
+	test_kill_in_batch();
 	test_unload();
+	test_reload_cycles();
 	return kt_end();
 }
