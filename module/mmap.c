@@ -174,8 +174,9 @@ static int kpool_insert_pages(struct vm_area_struct *vma, u8 *kaddr)
 		for (i = 0; i < n; i++)
 			pages[i] = vmalloc_to_page(kaddr + (i << PAGE_SHIFT));
 		ret = vm_insert_pages(vma, addr, pages, &not_done);
+		/* EFAULT is how it says a page-table level could not be had. */
 		if (ret)
-			return ret;
+			return ret == -EFAULT ? -ENOMEM : ret;
 		addr += n << PAGE_SHIFT;
 		kaddr += n << PAGE_SHIFT;
 		left -= n;
