@@ -242,8 +242,8 @@ static const struct dma_buf_ops kpool_dmabuf_ops = {
  * dma_buf_put().
  *
  * Context: process context; may sleep.
- * Return: the dma-buf, or ERR_PTR(-EINVAL) for a view that cannot be
- * mapped, ERR_PTR(-ENOMEM).
+ * Return: the dma-buf, holding the caller's reference on its file, or
+ * ERR_PTR(-EINVAL) for a view that cannot be mapped, ERR_PTR(-ENOMEM).
  */
 struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v, bool readonly)
 {
@@ -276,6 +276,7 @@ struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v, bool readonly)
 	atomic64_inc(&kpool_nr_exports);
 	return dmabuf;
 }
+EXPORT_SYMBOL_GPL(kpool_dmabuf_export);
 
 /**
  * kpool_dmabuf_import() - a new reference to the view a kpool dma-buf holds.

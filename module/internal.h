@@ -70,20 +70,11 @@ int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
 		    bool own_file);
 u32 kpool_view_mappable(const struct kpool_view *v);
 size_t kpool_view_span(const struct kpool_view *v);
-struct page *kpool_buf_page(const struct kpool_buf *buf, size_t index);
 
-/* dmabuf.c: views as dma-bufs, where the kernel has them */
-struct dma_buf;
+/* dmabuf.c: importing kpool dma-bufs, where the kernel has dma-bufs */
 #if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
-struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v, bool readonly);
 int kpool_dmabuf_import(int fd, struct kpool_view *v);
 #else
-static inline struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v,
-						  bool readonly)
-{
-	return ERR_PTR(-EOPNOTSUPP);
-}
-
 static inline int kpool_dmabuf_import(int fd, struct kpool_view *v)
 {
 	return -EINVAL;

@@ -19,6 +19,7 @@
 #define _KPOOL_H
 
 #include <linux/atomic.h>
+#include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
@@ -257,6 +258,21 @@ static inline void *kpool_view_data(const struct kpool_view *v)
 {
 	return (u8 *)v->buf->data + v->offset;
 }
+
+/* mmap.c: the pages of a buffer */
+struct page *kpool_buf_page(const struct kpool_buf *buf, size_t index);
+
+/* dmabuf.c: views for devices, where the kernel has dma-bufs */
+struct dma_buf;
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v, bool readonly);
+#else
+static inline struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v,
+						  bool readonly)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+#endif
 
 /* slice.c: slices and readers */
 void kpool_bufslice_init(struct kpool_bufslice *s);

@@ -53,6 +53,7 @@ static void kpool_vm_close(struct vm_area_struct *vma)
  * @buf: the buffer.
  * @index: the page's index within the buffer, below its capacity in pages.
  *
+ * Context: any context.
  * Return: the page; valid while a reference on @buf is held.
  */
 struct page *kpool_buf_page(const struct kpool_buf *buf, size_t index)
@@ -63,6 +64,7 @@ struct page *kpool_buf_page(const struct kpool_buf *buf, size_t index)
 		return virt_to_page(kaddr);
 	return vmalloc_to_page(kaddr);
 }
+EXPORT_SYMBOL_GPL(kpool_buf_page);
 
 /* Map every page of a slab-backed VMA: one fault per mapping, not per page. */
 static vm_fault_t kpool_vm_fault_pfns(struct vm_fault *vmf)
