@@ -5,7 +5,7 @@
 # unprivileged user:
 #   scripts/vm-run --user 1000 --file trinity --file libc.so.6 \
 #	--file ld-linux-x86-64.so.2 --file trinity-companion \
-#	scripts/guest/trinity.sh [SECONDS]
+#	scripts/guest/trinity.sh [SECONDS [stats]]
 # Debian's trinity is a dynamic binary; its libraries and the dynamic
 # loader come in $KPOOL_FILES and trinity runs through the loader.
 #
@@ -15,16 +15,16 @@
 # each (default 60 in all), 64-bit syscalls only (the test kernel has no
 # IA32 emulation):
 #   kpool-fds    every syscall trinity knows, with /dev/kpool (-V) as its
-#                only file and file descriptors of no other kind
+#                only file; besides those, only the fds trinity's ioctl
+#                code needs (see below)
 #   kpool-vm     ioctl, mmap, the calls on mappings and the file calls,
-#                /dev/kpool fds only
-#   proc-holder  every syscall, trinity's other kinds of fds (pipes, epoll,
-#                eventfd, memfd, timerfd, perf, test files, ...; no sockets:
-#                generating their cache crashes this trinity now and then),
-#                and as its files the /proc/PID/task/PID directory of the
-#                companion's child, whose kpool mappings show in maps, smaps,
-#                pagemap and mem (the PID directory itself has map_files,
-#                whose EPERM stops trinity's tree walk)
+#                with the same fds
+#   proc-holder  every syscall, all of trinity's kinds of fds (pipes, unix
+#                sockets, epoll, eventfd, memfd, timerfd, perf, test
+#                files, ...), and as its files the /proc/PID/task/PID
+#                directory of the companion's child, whose kpool mappings
+#                show in maps, smaps, pagemap and mem (the PID directory
+#                itself has map_files, whose EPERM stops trinity's walk)
 # then frees everything and checks STATS back at zero.  Lines for the host
 # (printed by the companion, which replaces this shell):
 #   kpool-trinity: run NAME ops=N ok=N failed=N secs=S
@@ -33,6 +33,11 @@
 # passed, 1 otherwise; 2 setup trouble.
 
 secs=${1:-60}
+# "stats": trinity prints its errno counts per syscall after each run.  (A
+# word, not --stats: vm-run's su would take an argument starting with - for
+# an option of its own.)
+extra=''
+[ "${2:-}" = stats ] && extra=--stats
 files=${KPOOL_FILES:?}
 per=$((secs / 3))
 [ "$per" -ge 5 ] || per=5
@@ -69,7 +74,22 @@ trinity="$files/ld-linux-x86-64.so.2 --library-path $files $files/trinity"
 # and ptrace by itself, it runs in a session of its own, and the companion
 # is not dumpable (no /proc/PID/mem, no ptrace).  The OOM killer takes
 # trinity first (oom_score_adj 1000).
-common="-q -l off -a 64 -C 4 -x pause -x rt_sigsuspend -x nanosleep -x clock_nanosleep"
+common="-q -l off -a 64 -C 4 -x pause -x rt_sigsuspend -x nanosleep -x clock_nanosleep${extra:+ $extra}"
+# This trinity's ioctl code asks every fd whether it is a test file, a pipe
+# or a socket by walking those object lists, and crashes (SIGSEGV in the
+# child, before the call) when one of them is empty: with /dev/kpool as the
+# only fd, not one ioctl would reach the kernel.  So the kpool runs keep
+# those three kinds too (a quarter of the fd picks then are /dev/kpool).
+# Its socket setup, in turn, crashes now and then while it probes every
+# domain (the test kernel has no INET); a socket cache of unix sockets,
+# trinity's own format (family, type, protocol as native ints), skips that.
+kpool_fds="-V /dev/kpool --enable-fds=pseudo,testfile,pipes,sockets"
+{
+	# AF_UNIX (1), then SOCK_STREAM (1), SOCK_DGRAM (2), SOCK_SEQPACKET (5), 0
+	printf '\001\000\000\000\001\000\000\000\000\000\000\000'
+	printf '\001\000\000\000\002\000\000\000\000\000\000\000'
+	printf '\001\000\000\000\005\000\000\000\000\000\000\000'
+} >tmp/trinity.socketcache
 
 echo "kpool-trinity: $(id), cwd $work, ${per}s per run"
 # The companion prints "kpool-trinity: run NAME ops=N ok=N failed=N secs=S"
@@ -78,11 +98,10 @@ echo "kpool-trinity: $(id), cwd $work, ${per}s per run"
 # replaces this shell.
 # shellcheck disable=SC2086 # $trinity and $common are words
 exec "$files/trinity-companion" \
-	--run kpool-fds "$per" $trinity $common -V /dev/kpool --enable-fds=pseudo --end \
-	--run kpool-vm "$per" $trinity $common -V /dev/kpool --enable-fds=pseudo \
+	--run kpool-fds "$per" $trinity $common $kpool_fds --end \
+	--run kpool-vm "$per" $trinity $common $kpool_fds \
 		-c ioctl -c mmap -c munmap -c mremap -c mprotect -c madvise -c msync \
 		-c remap_file_pages -c mlock -c munlock -c mincore -c read -c write \
-		-c lseek -c newfstat -c fcntl -c dup -c dup2 -c close -c poll -c splice \
+		-c lseek -c newfstat -c fcntl -c dup -c dup2 -c poll -c splice \
 		-c sendfile -c readv -c writev -c pread64 -c pwrite64 --end \
-	--run proc-holder "$per" $trinity $common -V /proc/%HOLDER%/task/%HOLDER% \
-		--disable-fds=sockets --end
+	--run proc-holder "$per" $trinity $common -V /proc/%HOLDER%/task/%HOLDER% --end
