@@ -15,7 +15,8 @@
  * it starts PROGRAM (trinity) in a session of its own, with "%HOLDER%" in
  * its arguments replaced by the holder's pid, lets it run SECONDS, sends it
  * SIGINT (trinity stops and prints its count), SIGKILL to its session 15 s
- * later, and keeps kpool busy meanwhile: ALLOC, WRITE, READ, FREE of a
+ * later (a PROGRAM killed by a signal before its count is started again
+ * while time is left), and keeps kpool busy meanwhile: ALLOC, WRITE, READ, FREE of a
  * random size and a check of one mapping's bytes, about five times a
  * second.  PROGRAM's output is passed on, without trinity's setup chatter.
  * At the end it kills whatever else its user still runs (so it must be the
@@ -30,7 +31,7 @@
  * kpool mappings are fair game.
  *
  * Output: lines starting with "trinity-companion: ", one line
- *	kpool-trinity: run NAME ops=N ok=N failed=N secs=S
+ *	kpool-trinity: run NAME ops=N ok=N failed=N secs=S crashes=N
  * per run (from trinity's "Ran N syscalls. Successes: N Failures: N"), and
  * last "trinity-companion: result ok|FAILED".  Exit status: 0 every run
  * reported a non-zero op count and every check passed, 1 otherwise, 2 bad
@@ -559,26 +560,21 @@ static pid_t start(char **argv, int *out)
 }
 
 /*
- * Run @argv for @secs seconds, churning meanwhile; SIGINT then (trinity
- * stops and prints its count), SIGKILL to its session 15 s later.
+ * Run @argv until @deadline, churning meanwhile; SIGINT then (trinity stops
+ * and prints its count), SIGKILL to its session 15 s later.  Returns its
+ * wait status; @tally has what it printed.
  */
-static void run_one(const char *name, int secs, char **argv)
+static int attempt(const char *name, char **argv, double deadline, struct tally *tally)
 {
-	double t0 = now(), t_int = 0, t;
 	int status = 0, sent_int = 0, sent_kill = 0, out = -1, i;
-	struct tally tally = { 0 };
+	double t_int = 0;
 	pid_t pid, w;
 
-	put_holder(argv);
-	say("run %s: %d s:", name, secs);
-	for (i = 0; argv[i]; i++)
-		printf(" %s", argv[i]);
-	printf("\n");
 	pid = start(argv, &out);
 	if (pid < 0)
-		return;
+		return -1;
 	for (;;) {
-		while (pump(out, &tally))
+		while (pump(out, tally))
 			;
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
@@ -587,7 +583,7 @@ static void run_one(const char *name, int secs, char **argv)
 			check(0, "waitpid: %s", strerror(errno));
 			break;
 		}
-		if (!sent_int && now() - t0 >= secs) {
+		if (!sent_int && now() >= deadline) {
 			kill(pid, SIGINT);
 			sent_int = 1;
 			t_int = now();
@@ -600,26 +596,63 @@ static void run_one(const char *name, int secs, char **argv)
 		churn();
 		usleep(200000);
 	}
-	t = now() - t0;
 	/* What is left of its session goes too; then the rest of its output. */
 	kill(-pid, SIGKILL);
 	for (i = 0; i < 10; i++) {
-		while (pump(out, &tally))
+		while (pump(out, tally))
 			;
 		usleep(50000);
 	}
-	if (tally.len)
-		take_line(&tally);
+	if (tally->len)
+		take_line(tally);
 	close(out);
-	if (WIFEXITED(status))
-		say("run %s: done after %.1f s, exit status %d", name, t, WEXITSTATUS(status));
-	else
-		say("run %s: done after %.1f s, killed by signal %d", name, t, WTERMSIG(status));
-	if (tally.seen)
-		printf("kpool-trinity: run %s ops=%llu ok=%llu failed=%llu secs=%.0f\n", name,
-		       tally.ops, tally.ok, tally.bad, t);
-	check(tally.seen, "run %s: trinity printed no op count", name);
-	check(!tally.seen || tally.ops, "run %s: trinity made no syscall", name);
+	return status;
+}
+
+/*
+ * Run @argv for @secs seconds.  trinity's main process itself crashes now
+ * and then while it sets up (SIGSEGV, before any syscall is fuzzed): such
+ * an attempt is started again while time is left, at most 5 times.
+ */
+static void run_one(const char *name, int secs, char **argv)
+{
+	unsigned long long ops = 0, ok = 0, bad = 0;
+	double t0 = now(), t;
+	int status, i, tries, counted = 0, crashes = 0;
+
+	put_holder(argv);
+	say("run %s: %d s:", name, secs);
+	for (i = 0; argv[i]; i++)
+		printf(" %s", argv[i]);
+	printf("\n");
+	for (tries = 0; tries < 5 && now() - t0 < secs; tries++) {
+		struct tally tally = { 0 };
+
+		status = attempt(name, argv, t0 + secs, &tally);
+		if (status == -1)
+			break;
+		if (WIFEXITED(status))
+			say("run %s: trinity exited with status %d after %.1f s", name,
+			    WEXITSTATUS(status), now() - t0);
+		else
+			say("run %s: trinity killed by signal %d after %.1f s%s", name,
+			    WTERMSIG(status), now() - t0, tally.seen ? "" : ", before its count");
+		if (tally.seen) {
+			ops += tally.ops;
+			ok += tally.ok;
+			bad += tally.bad;
+			counted++;
+		}
+		if (!WIFSIGNALED(status) || tally.seen)
+			break;
+		crashes++;
+	}
+	t = now() - t0;
+	if (counted)
+		printf("kpool-trinity: run %s ops=%llu ok=%llu failed=%llu secs=%.0f crashes=%d\n",
+		       name, ops, ok, bad, t, crashes);
+	check(counted, "run %s: trinity printed no op count", name);
+	check(!counted || ops, "run %s: trinity made no syscall", name);
 	fflush(stdout);
 }
 

@@ -27,7 +27,7 @@
 #                itself has map_files, whose EPERM stops trinity's walk)
 # then frees everything and checks STATS back at zero.  Lines for the host
 # (printed by the companion, which replaces this shell):
-#   kpool-trinity: run NAME ops=N ok=N failed=N secs=S
+#   kpool-trinity: run NAME ops=N ok=N failed=N secs=S crashes=N
 #   trinity-companion: result ok|FAILED
 # Exit status: the companion's: 0 every run counted its ops and every check
 # passed, 1 otherwise; 2 setup trouble.
@@ -92,7 +92,7 @@ kpool_fds="-V /dev/kpool --enable-fds=pseudo,testfile,pipes,sockets"
 } >tmp/trinity.socketcache
 
 echo "kpool-trinity: $(id), cwd $work, ${per}s per run"
-# The companion prints "kpool-trinity: run NAME ops=N ok=N failed=N secs=S"
+# The companion prints "kpool-trinity: run NAME ops=N ... crashes=N"
 # per run and "trinity-companion: result ok|FAILED" last.  It kills every
 # other process of this user at the end (trinity's leftovers), so it
 # replaces this shell.
