@@ -60,6 +60,7 @@
 #define PAGE		4096UL
 #define MAX_OBJS	32
 #define MAX_RUNS	8
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int failed;
 
@@ -215,7 +216,7 @@ static int alloc(int fd, uint64_t size, struct kpool_alloc *a)
 
 /* Sizes of the buffers made at the start: every default tier, the fallback. */
 static const uint64_t sizes[] = { 200, 4096, 5000, 16384, 32768, 1048576, 3 * 1048576 + 123 };
-#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define NSIZES ARRAY_SIZE(sizes)
 
 static int dev_fd = -1, export_fd = -1;
 static pid_t holder = -1;
@@ -395,7 +396,7 @@ static void churn(void)
 {
 	static const uint64_t csizes[] = { 1, 256, 4000, 4096, 9000, 32768, 500000, 1048576,
 					   2 * 1048576 };
-	uint64_t size = csizes[rnd() % (sizeof(csizes) / sizeof(csizes[0]))];
+	uint64_t size = csizes[rnd() % ARRAY_SIZE(csizes)];
 	unsigned int seed = 100 + rnd() % 100;
 	struct kpool_handle_arg fr = { 0 };
 	struct kpool_alloc a;
@@ -451,7 +452,7 @@ static int noise(const char *line)
 					     "is marked as AVOID" };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(skip); i++)
 		if (strstr(line, skip[i]))
 			return 1;
 	return 0;
@@ -588,7 +589,7 @@ static int attempt(const char *name, char **argv, double deadline, struct tally 
 			sent_int = 1;
 			t_int = now();
 		} else if (sent_int && !sent_kill && now() - t_int >= 15) {
-			say("run %s: still running 15 s after SIGINT: SIGKILL to its session", name);
+			say("run %s: 15 s after SIGINT: SIGKILL to its session", name);
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			sent_kill = 1;
