@@ -612,8 +612,8 @@ static int attempt(const char *name, char **argv, double deadline, struct tally 
 
 /*
  * Run @argv for @secs seconds.  trinity's main process itself crashes now
- * and then while it sets up (SIGSEGV, before any syscall is fuzzed): such
- * an attempt is started again while time is left, at most 5 times.
+ * and then (SIGSEGV, a few seconds in, before it prints a count): such an
+ * attempt is started again while time is left, at most 5 times.
  */
 static void run_one(const char *name, int secs, char **argv)
 {
