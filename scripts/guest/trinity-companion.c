@@ -15,10 +15,10 @@
  * it starts PROGRAM (trinity) in a session of its own, with "%HOLDER%" in
  * its arguments replaced by the holder's pid, lets it run SECONDS, sends it
  * SIGINT (trinity stops and prints its count), SIGKILL to its session 15 s
- * later (a PROGRAM killed by a signal before its count is started again
- * while time is left), and keeps kpool busy meanwhile: ALLOC, WRITE, READ, FREE of a
- * random size and a check of one mapping's bytes, about five times a
- * second.  PROGRAM's output is passed on, without trinity's setup chatter.
+ * later (a PROGRAM killed by a signal before its count is started again,
+ * up to 8 times and 3 * SECONDS in all), and keeps kpool busy meanwhile:
+ * ALLOC, WRITE, READ, FREE of a random size and a check of one mapping's
+ * bytes, about five times a second.  PROGRAM's output is passed on, without trinity's setup chatter.
  * At the end it kills whatever else its user still runs (so it must be the
  * last process of its user: trinity.sh execs it), checks every pattern
  * again through the mappings and with READ, unmaps and frees everything
@@ -613,7 +613,8 @@ static int attempt(const char *name, char **argv, double deadline, struct tally 
 /*
  * Run @argv for @secs seconds.  trinity's main process itself crashes now
  * and then (SIGSEGV, a few seconds in, before it prints a count): such an
- * attempt is started again while time is left, at most 5 times.
+ * attempt is started again, with @secs of its own, at most 8 times and
+ * while the run is within 3 * @secs.
  */
 static void run_one(const char *name, int secs, char **argv)
 {
@@ -626,10 +627,10 @@ static void run_one(const char *name, int secs, char **argv)
 	for (i = 0; argv[i]; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
-	for (tries = 0; tries < 5 && now() - t0 < secs; tries++) {
+	for (tries = 0; tries < 8 && now() - t0 < 2 * secs; tries++) {
 		struct tally tally = { 0 };
 
-		status = attempt(name, argv, t0 + secs, &tally);
+		status = attempt(name, argv, now() + secs, &tally);
 		if (status == -1)
 			break;
 		if (WIFEXITED(status))
