@@ -72,7 +72,7 @@
 #define NEXP		4
 #define PAGE		4096UL
 
-#define COVER_WORDS	(1UL << 16)	/* PCs one input may record */
+#define COVER_WORDS	(1UL << 18)	/* PCs one input may record */
 #define CHILD_WORDS	(1UL << 14)	/* ... and one forked child */
 #define NCOUNTERS	(1U << 16)
 #define PCSET_SIZE	(1U << 16)	/* open addressing, power of two */
