@@ -10,7 +10,7 @@
 #	the corpus in corpus.tar; print the crash inputs (base64), the
 #	unique PCs and kpool's section addresses for the host
 #   ... scripts/guest/fuzz.sh merge [SECONDS [SEED]]
-#	the same, then print the corpus minimized by -merge=1 (base64)
+#	the same, then print the corpus minimized by -merge=1 -use_counters=0
 #   scripts/vm-run --kernel test --file userspace/fuzz/build/kpool_fuzz \
 #	--file CRASH... scripts/guest/fuzz.sh replay
 #	run each given input once, every operation traced
@@ -122,8 +122,10 @@ fi
 
 if [ "$mode" = merge ] && [ "$rc" = 0 ]; then
 	mkdir -p "$work/min"
-	"$fuzzer" -merge=1 -max_len=512 -timeout=30 "$work/min" "$work/seeds" \
-		"$work/corpus" 2>&1 | tail -n 3
+	# -use_counters=0: one input per PC reached, not per hit count, so
+	# the committed corpus stays a few dozen files.
+	"$fuzzer" -merge=1 -use_counters=0 -max_len=512 -timeout=30 \
+		"$work/min" "$work/seeds" "$work/corpus" 2>&1 | tail -n 3
 	for f in "$work"/min/*; do
 		[ -f "$f" ] && emit corpus "$f"
 	done
