@@ -105,7 +105,7 @@ KPOOL_FUZZ_PCS=$work/pcs "$fuzzer" -seed="$seed" -max_total_time="$seconds" \
 	-artifact_prefix="$work/artifacts/" "$work/corpus" "$work/seeds" 2>&1
 rc=$?
 echo "kpool-fuzz: fuzzer exit status $rc"
-echo "kpool-fuzz: corpus grew by $(find "$work/corpus" -type f | wc -l) inputs"
+echo "kpool-fuzz: the corpus grew by $(find "$work/corpus" -type f | wc -l) inputs"
 
 for f in "$work"/artifacts/*; do
 	[ -f "$f" ] || continue
