@@ -106,7 +106,7 @@ static void kd_check_device_view(struct kunit *test, struct dma_buf *dmabuf,
 	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE), 0);
 	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(dmabuf, DMA_TO_DEVICE), 0);
 	KUNIT_ASSERT_EQ(test, dma_buf_vmap(dmabuf, &map), 0);
-	KUNIT_EXPECT_MEMEQ(test, (u8 *)map.vaddr + off, tag, strlen(tag));
+	KUNIT_EXPECT_EQ(test, memcmp((u8 *)map.vaddr + off, tag, strlen(tag)), 0);
 	dma_buf_vunmap(dmabuf, &map);
 	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
 	dma_buf_detach(dmabuf, attach);
