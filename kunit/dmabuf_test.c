@@ -11,8 +11,10 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
+#include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 
@@ -24,6 +26,7 @@ static const size_t kd_sizes[] = { SZ_256, SZ_4K, SZ_16K };
 
 struct kd_ctx {
 	struct kpool_pool *pool;
+	struct platform_device *pdev;
 	struct device *dev;
 };
 
@@ -41,14 +44,19 @@ static int kd_init(struct kunit *test)
 		ctx->pool = NULL;
 		KUNIT_ASSERT_FAILURE(test, "no pool");
 	}
-	ctx->dev = root_device_register("kpool-dmabuf-test");
-	if (IS_ERR(ctx->dev)) {
-		ctx->dev = NULL;
-		KUNIT_ASSERT_FAILURE(test, "no test device");
+	/* A platform device, as vgem's own is. */
+	ctx->pdev = platform_device_register_simple("kpool-dmabuf-test",
+						    PLATFORM_DEVID_AUTO, NULL, 0);
+	if (IS_ERR(ctx->pdev)) {
+		long err = PTR_ERR(ctx->pdev);
+
+		ctx->pdev = NULL;
+		KUNIT_ASSERT_FAILURE(test, "no test device: %ld", err);
 	}
-	/* A device that can reach all memory, as vgem is. */
-	ctx->dev->dma_mask = &ctx->dev->coherent_dma_mask;
-	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(ctx->dev, DMA_BIT_MASK(64)), 0);
+	ctx->dev = &ctx->pdev->dev;
+	/* It can reach all memory, as vgem can. */
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(ctx->dev,
+							   DMA_BIT_MASK(64)), 0);
 	return 0;
 }
 
@@ -58,8 +66,8 @@ static void kd_exit(struct kunit *test)
 
 	if (!ctx)
 		return;
-	if (ctx->dev)
-		root_device_unregister(ctx->dev);
+	if (ctx->pdev)
+		platform_device_unregister(ctx->pdev);
 	kpool_pool_destroy(ctx->pool);
 }
 
@@ -137,8 +145,12 @@ static void kpool_dmabuf_slab_slice(struct kunit *test)
 	kd_check_device_view(test, dmabuf, buf, 1, 2, 5000 - PAGE_SIZE, "device",
 			     &nents);
 	KUNIT_EXPECT_EQ(test, nents, 1U);
-	/* The dma-buf's file is its only holder: this put releases it. */
+	/*
+	 * The dma-buf's file is its only holder: this put releases it, from
+	 * the delayed fput work in a kthread, which is flushed here.
+	 */
 	dma_buf_put(dmabuf);
+	flush_delayed_fput();
 	KUNIT_EXPECT_EQ(test, kpool_buf_refs(buf), 2U);
 	kpool_view_put(&part);
 	kpool_view_put(&v);
@@ -166,6 +178,7 @@ static void kpool_dmabuf_fallback(struct kunit *test)
 			     size - 5, "tail", &nents);
 	KUNIT_EXPECT_GE(test, nents, 1U);
 	dma_buf_put(dmabuf);
+	flush_delayed_fput();
 	KUNIT_EXPECT_EQ(test, kpool_buf_refs(v.buf), 1U);
 	kpool_view_put(&v);
 }
