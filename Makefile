@@ -5,16 +5,17 @@
 #   make             build kpool.ko against KDIR (the running kernel's build tree)
 #   make demo        boot Debian's stock kernel in QEMU and show kpool at work
 #   make install     install libkpool and kpoolctl (PREFIX=/usr/local, DESTDIR)
-#   make check       the test suite (lint, stock kernel, KUnit, userspace, harness)
+#   make check       the test suite (lint, stock kernel, KUnit, userspace, KCSAN, harness)
 #   make lint        checkpatch, kernel-doc, W=1, sparse
 #   make deps        install the Debian packages needed (only what is missing)
 #   make test-kernel build (or find in the cache) the debug test kernel
+#   make kcsan-kernel build (or find in the cache) the KCSAN (data-race) kernel
 #   make clean       remove build products from the source tree
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all modules demo install check lint deps test-kernel clean help
+.PHONY: all modules demo install check lint deps test-kernel kcsan-kernel clean help
 
 all: modules
 
@@ -46,6 +47,10 @@ deps:
 test-kernel:
 	@"$(SCRIPTS)/deps" --quiet
 	@"$(SCRIPTS)/build-test-kernel"
+
+kcsan-kernel:
+	@"$(SCRIPTS)/deps" --quiet
+	@"$(SCRIPTS)/build-test-kernel" --kernel kcsan
 
 clean:
 	find "$(CURDIR)/module" "$(CURDIR)/kunit" "$(CURDIR)/scripts/selftest" "$(CURDIR)" -maxdepth 1 \

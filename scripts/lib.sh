@@ -19,8 +19,9 @@ KPOOL_CACHE=${KPOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kpool}
 # Debian package that carries the test kernel's source.
 KPOOL_SRC_PKG=linux-source-6.1
 KPOOL_SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
-# The test kernel's config fragment.
+# The test kernel's config fragment, and what the KCSAN kernel changes in it.
 KPOOL_FRAGMENT=$KPOOL_ROOT/kunit/test-kernel.config
+KPOOL_KCSAN_FRAGMENT=$KPOOL_ROOT/kunit/kcsan.config
 
 kpool_prog=$(basename "$0")
 
@@ -60,27 +61,53 @@ kpool_src_version() {
 		die "$KPOOL_SRC_PKG is not installed (run: make deps)"
 }
 
-# The test kernel's cache key: a hash of the config fragment, the source
+# The kernels the project builds from $KPOOL_SRC_PKG (scripts/build-test-kernel):
+#   test   kunit/test-kernel.config (KASAN, kmemleak, lockdep, ...)
+#   kcsan  the same with kunit/kcsan.config applied on top (KCSAN, no KASAN)
+# Their fragments, in the order applied, one a line.
+kpool_kernel_fragments() {
+	case $1 in
+	test) echo "$KPOOL_FRAGMENT" ;;
+	kcsan) printf '%s\n' "$KPOOL_FRAGMENT" "$KPOOL_KCSAN_FRAGMENT" ;;
+	*) die "unknown kernel flavour '$1' (want test or kcsan)" ;;
+	esac
+}
+
+# A built kernel's cache key: a hash of its config fragments, the source
 # package version, the compiler and the script that builds it.
-kpool_test_kernel_key() {
+kpool_kernel_key() {
+	local f
 	{
 		echo "src=$(kpool_src_version)"
 		echo "cc=$(gcc --version | head -n 1)"
-		sha256sum <"$KPOOL_FRAGMENT"
+		[[ $1 == test ]] || echo "flavour=$1"
+		kpool_kernel_fragments "$1" | while IFS= read -r f; do
+			sha256sum <"$f"
+		done
 		sha256sum <"$KPOOL_ROOT/scripts/build-test-kernel"
 	} | sha256sum | cut -c1-16
 }
 
-# Directory of the built test kernel tree (usable as KDIR) for the current
-# fragment and source; it may not exist yet (see scripts/build-test-kernel).
-kpool_test_kernel_dir() {
-	echo "$KPOOL_CACHE/test-kernel/$(kpool_test_kernel_key)/linux"
+# Where flavour $1's trees are cached: $KPOOL_CACHE/<flavour>-kernel/<key>.
+kpool_kernel_top() {
+	echo "$KPOOL_CACHE/$1-kernel"
 }
 
-# Make sure the test kernel is built, then print its tree on stdout.
-kpool_need_test_kernel() {
-	"$KPOOL_ROOT/scripts/build-test-kernel" --quiet | tail -n 1
+# Directory of flavour $1's built tree (usable as KDIR) for the current
+# fragments and source; it may not exist yet (see scripts/build-test-kernel).
+kpool_kernel_dir() {
+	echo "$(kpool_kernel_top "$1")/$(kpool_kernel_key "$1")/linux"
 }
+
+# Make sure flavour $1 is built, then print its tree on stdout.
+kpool_need_kernel() {
+	"$KPOOL_ROOT/scripts/build-test-kernel" --kernel "$1" --quiet | tail -n 1
+}
+
+# The test kernel's (flavour test) key, tree, build.
+kpool_test_kernel_key() { kpool_kernel_key test; }
+kpool_test_kernel_dir() { kpool_kernel_dir test; }
+kpool_need_test_kernel() { kpool_need_kernel test; }
 
 # Release of Debian's stock kernel: the newest one that has both an image in
 # /boot and headers in /lib/modules/<release>/build.  Never hard-coded.
@@ -99,19 +126,20 @@ kpool_stock_release() {
 	echo "$best"
 }
 
-# Select a kernel to run or build against.  Sets KPOOL_KIND (test|stock),
-# KPOOL_KDIR (tree or headers for M= builds), KPOOL_BZIMAGE (what QEMU boots),
-# KPOOL_KREL (its release) and KPOOL_KID (a name for per-kernel directories).
-# The test kernel is built first if it is not in the cache.
+# Select a kernel to run or build against.  Sets KPOOL_KIND
+# (test|kcsan|stock), KPOOL_KDIR (tree or headers for M= builds),
+# KPOOL_BZIMAGE (what QEMU boots), KPOOL_KREL (its release) and KPOOL_KID
+# (a name for per-kernel directories).  The test and KCSAN kernels are
+# built first if they are not in the cache.
 kpool_select_kernel() {
 	KPOOL_KIND=$1
 	case $KPOOL_KIND in
-	test)
-		KPOOL_KDIR=$(kpool_need_test_kernel)
-		[[ -d $KPOOL_KDIR ]] || die "building the test kernel failed"
+	test | kcsan)
+		KPOOL_KDIR=$(kpool_need_kernel "$KPOOL_KIND")
+		[[ -d $KPOOL_KDIR ]] || die "building the $KPOOL_KIND kernel failed"
 		KPOOL_BZIMAGE=$KPOOL_KDIR/arch/x86/boot/bzImage
 		KPOOL_KREL=$(cat "$KPOOL_KDIR/include/config/kernel.release")
-		KPOOL_KID=test-$(basename "$(dirname "$KPOOL_KDIR")")
+		KPOOL_KID=$KPOOL_KIND-$(basename "$(dirname "$KPOOL_KDIR")")
 		;;
 	stock)
 		KPOOL_KREL=$(kpool_stock_release)
@@ -119,7 +147,7 @@ kpool_select_kernel() {
 		KPOOL_BZIMAGE=/boot/vmlinuz-$KPOOL_KREL
 		KPOOL_KID=stock-$KPOOL_KREL
 		;;
-	*) die "unknown kernel '$KPOOL_KIND' (want test or stock)" ;;
+	*) die "unknown kernel '$KPOOL_KIND' (want test, kcsan or stock)" ;;
 	esac
 	[[ -r $KPOOL_BZIMAGE ]] || die "kernel image $KPOOL_BZIMAGE is not readable"
 }
