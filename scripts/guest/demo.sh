@@ -27,8 +27,27 @@ caches=$(awk '/^kpool-/ { print $1 }' /proc/slabinfo 2>/dev/null | sort -t- -k2 
 [ -n "$caches" ] && echo "  slab caches, one per tier: ${caches% }"
 echo
 
+# vgem, when scripts/demo found it: the demo hands it a dma-buf.
+vgem=''
+if [ -f "$KPOOL_FILES/vgem.ko" ]; then
+	vgem=1
+	for m in drm drm_shmem_helper vgem; do
+		insmod "$KPOOL_FILES/$m.ko" || vgem=''
+	done
+	n=0
+	while [ -n "$vgem" ] && [ ! -c /dev/dri/card0 ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+fi
+
 "$demo"
 status=$?
+if [ -n "$vgem" ]; then
+	for m in vgem drm_shmem_helper drm; do
+		rmmod "$m" || status=1
+	done
+fi
 
 echo
 echo "== kpoolctl, the command-line tool (kpoolctl --help) =="

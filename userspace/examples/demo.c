@@ -5,7 +5,9 @@
  * 'make demo' runs it in Debian's stock kernel with kpool loaded.  It
  * allocates from every tier, writes through a mapping, splits and slices
  * without copying, gathers views, shares a buffer with a child process,
- * frees everything and shows the pool's counters back where they started.
+ * shares one read-only, hands one to a device driver as a dma-buf (vgem,
+ * when it is loaded), frees everything and shows the pool's counters back
+ * where they started.
  * Each step is checked; the exit status is 1 if any check failed.
  *
  * Build: cc -static demo.c stats_table.c -lkpool (see the Makefile).
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -398,6 +401,123 @@ static bool share(struct kpool *kp, const struct tier_buf *tb)
 		     tb->handle, peek(kp, tb->handle, 0, 14));
 }
 
+static bool share_rdonly(struct kpool *kp, const struct tier_buf *tb)
+{
+	struct kpool_info info = { .handle = 0 };
+	struct kpool_map m;
+	__u32 ro;
+	int fd, ret;
+
+	printf("\n6. Sharing read-only: KPOOL_EXPORT_RDONLY\n");
+	ret = kpool_buf_export(kp, tb->handle, KPOOL_EXPORT_RDONLY | O_CLOEXEC, &fd);
+	if (ret)
+		return failed("KPOOL_IOC_EXPORT (read-only)", ret);
+	/* The receiver can look at what it got before it maps or imports it. */
+	ret = ioctl(fd, KPOOL_IOC_INFO, &info) ? -errno : 0;
+	check(!ret && (info.flags & KPOOL_INFO_READONLY),
+	      "exported handle %u read-only as fd %d; INFO on the fd says: %llu bytes, read-only",
+	      tb->handle, fd, (unsigned long long)info.length);
+	ret = kpool_buf_import(kp, fd, &ro);
+	close(fd);
+	if (ret)
+		return failed("KPOOL_IOC_IMPORT", ret);
+	check(kpool_buf_write(kp, ro, 0, "x", 1) == -EPERM,
+	      "the imported handle %u refuses WRITE (EPERM)", ro);
+	check(kpool_buf_map(kp, ro, PROT_READ | PROT_WRITE, &m) == -EACCES,
+	      "... and writable mappings (EACCES)");
+	ret = kpool_buf_map(kp, ro, PROT_READ, &m);
+	check(!ret, "... but maps read-only and reads \"%.14s\"",
+	      ret ? "" : (char *)m.addr);
+	if (!ret)
+		kpool_buf_unmap(&m);
+	return check(!kpool_buf_free(kp, ro), "freed the read-only handle");
+}
+
+/* The stable DRM uapi of <drm/drm.h>, for vgem. */
+struct demo_drm_version {
+	int major, minor, patch;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+
+struct demo_drm_prime_handle {
+	__u32 handle, flags;
+	__s32 fd;
+};
+
+struct demo_drm_gem_close {
+	__u32 handle, pad;
+};
+
+#define DEMO_DRM_IOCTL_VERSION		_IOWR('d', 0x00, struct demo_drm_version)
+#define DEMO_DRM_IOCTL_GEM_CLOSE	_IOW('d', 0x09, struct demo_drm_gem_close)
+#define DEMO_DRM_IOCTL_PRIME_FD_TO_HANDLE _IOWR('d', 0x2e, struct demo_drm_prime_handle)
+
+static int open_vgem(void)
+{
+	char name[16] = "";
+	struct demo_drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+	int fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && (ioctl(fd, DEMO_DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem"))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static bool to_device(struct kpool_stats *start)
+{
+	struct demo_drm_prime_handle ph = { 0 };
+	struct demo_drm_gem_close gc = { 0 };
+	struct kpool_stats now;
+	struct kpool kp;
+	int card = open_vgem(), fd, ret;
+	__u32 h;
+
+	printf("\n8. Handing a buffer to a device driver: KPOOL_EXPORT_DMABUF\n");
+	if (card < 0) {
+		note("no vgem device here (scripts/demo loads vgem.ko when the kernel has it): skipped");
+		return true;
+	}
+	if (kpool_open(&kp, 0))
+		return check(false, "open %s", KPOOL_DEVICE);
+	ret = kpool_buf_alloc(&kp, 65536, &h, NULL);
+	if (!ret)
+		ret = kpool_buf_write(&kp, h, 0, "for the device", 15);
+	if (!ret)
+		ret = kpool_buf_export(&kp, h, KPOOL_EXPORT_DMABUF | O_CLOEXEC, &fd);
+	if (ret) {
+		kpool_close(&kp);
+		close(card);
+		return failed("KPOOL_IOC_EXPORT (dma-buf)", ret);
+	}
+	ph.fd = fd;
+	ret = ioctl(card, DEMO_DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph) ? -errno : 0;
+	check(!ret, "exported a 64 KiB view as dma-buf fd %d; vgem imported it as GEM handle %u",
+	      fd, ph.handle);
+	close(fd);
+	kpool_close(&kp);
+	kpool_open(&kp, 0);
+	kpool_stats_get(&kp, &now);
+	check(!ret && now.handles == start->handles &&
+	      now.bytes_in_use - start->bytes_in_use >= 65536,
+	      "closed the dma-buf fd and the kpool file: vgem still holds the buffer (%llu bytes in use, no handle)",
+	      (unsigned long long)(now.bytes_in_use - start->bytes_in_use));
+	gc.handle = ph.handle;
+	if (!ret)
+		ioctl(card, DEMO_DRM_IOCTL_GEM_CLOSE, &gc);
+	close(card);
+	kpool_stats_get(&kp, &now);
+	kpool_close(&kp);
+	return check(same_live(start, &now),
+		     "vgem closed its GEM handle: the buffer went back to its tier");
+}
+
 /* ------------------------------------------------------------------ main */
 
 int main(void)
@@ -454,9 +574,10 @@ int main(void)
 	} else if (map_split_slice(&kp, tb[map_i].handle, &m1, &m2, &tail)) {
 		gather(&kp, tail, &tb[0], &tb[n - 1]);
 		share(&kp, &tb[share_i]);
+		share_rdonly(&kp, &tb[share_i]);
 	}
 
-	printf("\n6. Freeing everything\n");
+	printf("\n7. Freeing everything\n");
 	ret = nheld ? kpool_buf_free_batch(&kp, held, nheld, &freed) : 0;
 	if (ret)
 		failed("KPOOL_IOC_FREE_BATCH", ret);
@@ -473,6 +594,7 @@ int main(void)
 	      "unmapped them: every buffer went back to its tier");
 	kpool_stats_print(stdout, &now, "    ");
 	kpool_close(&kp);
+	to_device(&start);
 
 	printf("\n");
 	if (failures) {

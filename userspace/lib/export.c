@@ -17,7 +17,8 @@ int kpool_buf_export(struct kpool *kp, __u32 handle, unsigned int flags,
 	struct kpool_export e = { .handle = handle, .flags = flags };
 	int ret;
 
-	if (!fd || (flags & ~(unsigned int)O_CLOEXEC))
+	if (!fd || (flags & ~((unsigned int)O_CLOEXEC | KPOOL_EXPORT_RDONLY |
+			      KPOOL_EXPORT_DMABUF)))
 		KP_RETURN(-EINVAL);
 	ret = kp_ioctl(kp_fd(kp), KPOOL_IOC_EXPORT, &e);
 	if (!ret)
@@ -110,7 +111,8 @@ int kpool_export_recv(int sock, unsigned int flags, int *fd)
 	struct cmsghdr *c;
 	ssize_t n;
 
-	if (!fd || (flags & ~(unsigned int)O_CLOEXEC))
+	if (!fd || (flags & ~((unsigned int)O_CLOEXEC | KPOOL_EXPORT_RDONLY |
+			      KPOOL_EXPORT_DMABUF)))
 		KP_RETURN(-EINVAL);
 	memset(&u, 0, sizeof(u));
 	do {

@@ -332,14 +332,17 @@ int kpool_buf_unmap(struct kpool_map *map);
  * kpool_buf_export() - a file descriptor that holds a view.
  * @kp: an open struct kpool.
  * @handle: a handle of @kp.
- * @flags: 0 or O_CLOEXEC (<fcntl.h>), for the new descriptor.
+ * @flags: 0, or any of O_CLOEXEC (<fcntl.h>) for the new descriptor,
+ *	KPOOL_EXPORT_RDONLY (a read-only file; handles imported from it are
+ *	read-only) and KPOOL_EXPORT_DMABUF (a dma-buf, for devices).
  * @fd: receives the new file descriptor.  It holds its own reference to
  *	the view until it is closed (in every process that has it).  Pass it
  *	to another process (kpool_export_send(), fork(), ...), which calls
  *	kpool_buf_import() on its own struct kpool.
  *
- * Return: 0; -EINVAL for other @flags or a NULL @fd; -ENOENT; -EMFILE
- * when the process has no free file descriptor; -ENOMEM.
+ * Return: 0; -EINVAL for other @flags, a NULL @fd or a dma-buf of a view
+ * below a page; -EBADF for a writable export of a read-only open;
+ * -ENOENT; -EMFILE when the process has no free file descriptor; -ENOMEM.
  */
 int kpool_buf_export(struct kpool *kp, __u32 handle, unsigned int flags,
 		     int *fd);

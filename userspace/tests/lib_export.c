@@ -62,6 +62,27 @@ static void test_same_process(struct kpool *kp)
 	kt_state_is(&before, 2000, "closing the exported fd returned the buffer");
 }
 
+/* The flags of the kernel's read-only sharing pass through. */
+static void test_rdonly(struct kpool *kp)
+{
+	struct kpool_info info;
+	__u32 h, imp;
+	int fd;
+
+	if (kpool_buf_alloc(kp, 8192, &h, NULL))
+		return;
+	kt_expect(LIB(kpool_buf_export(kp, h, KPOOL_EXPORT_RDONLY | O_CLOEXEC, &fd)), 0,
+		  "kpool_buf_export with KPOOL_EXPORT_RDONLY");
+	kt_expect(LIB(kpool_buf_import(kp, fd, &imp)), 0, "kpool_buf_import of it");
+	kt_ok(!kpool_buf_info(kp, imp, &info) && (info.flags & KPOOL_INFO_READONLY),
+	      "the imported handle is read-only");
+	kt_expect(LIB(kpool_buf_write(kp, imp, 0, "x", 1)), EPERM,
+		  "kpool_buf_write through it: -EPERM");
+	kpool_buf_free(kp, imp);
+	close(fd);
+	kpool_buf_free(kp, h);
+}
+
 static void test_refused(struct kpool *kp)
 {
 	__u32 h, imp;
@@ -169,6 +190,7 @@ int main(void)
 	if (!kt_expect(kpool_open(&kp, 0), 0, "kpool_open"))
 		return kt_end();
 	test_same_process(&kp);
+	test_rdonly(&kp);
 	test_refused(&kp);
 	test_two_processes(&kp);
 	kpool_close(&kp);
