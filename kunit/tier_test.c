@@ -20,7 +20,9 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
-#include "kpool.h"
+#include "internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 /* Counter slot of the fallback in struct kt_snap. */
 #define KT_FB		KPOOL_MAX_TIERS
@@ -819,7 +821,26 @@ static void kpool_tier_destroy_busy(struct kunit *test)
 	kpool_buf_put(big);
 }
 
+/*
+ * The costly tier's first try is opportunistic: it must neither reclaim
+ * nor wake kswapd or kcompactd (an order-8 request under fragmentation
+ * would wake them on every ALLOC), nor dip into reserves.
+ */
+static void kpool_tier_costly_try_flags(struct kunit *test)
+{
+	gfp_t gfp = kpool_costly_try_gfp(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+
+	KUNIT_EXPECT_FALSE(test, gfp & __GFP_DIRECT_RECLAIM);
+	KUNIT_EXPECT_FALSE(test, gfp & __GFP_KSWAPD_RECLAIM);
+	KUNIT_EXPECT_TRUE(test, gfp & __GFP_NORETRY);
+	KUNIT_EXPECT_TRUE(test, gfp & __GFP_NOMEMALLOC);
+	/* What else the caller asked for stays: accounting, no warning. */
+	KUNIT_EXPECT_TRUE(test, gfp & __GFP_ACCOUNT);
+	KUNIT_EXPECT_TRUE(test, gfp & __GFP_NOWARN);
+}
+
 static struct kunit_case kpool_tier_cases[] = {
+	KUNIT_CASE(kpool_tier_costly_try_flags),
 	KUNIT_CASE(kpool_tier_rounded_to_pages),
 	KUNIT_CASE(kpool_tier_destroy_busy),
 	KUNIT_CASE_PARAM(kpool_tier_lookup, kt_tier_gen_params),

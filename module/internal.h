@@ -96,6 +96,9 @@ void kpool_dev_exit(void);
 
 /* tier.c: the memory behind a buffer */
 int kpool_tiers_init(void);
+#if IS_ENABLED(CONFIG_KUNIT)
+gfp_t kpool_costly_try_gfp(gfp_t gfp);
+#endif
 void kpool_tiers_exit(void);
 int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf,
 		    size_t size, gfp_t gfp);

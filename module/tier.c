@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -342,6 +343,17 @@ static void *kpool_pages_alloc(size_t capacity, gfp_t gfp)
 }
 
 /*
+ * The flags of a costly tier's first try: opportunistic, so no reclaim or
+ * compaction of any kind (neither direct nor a kswapd or kcompactd wake-up
+ * for an order-8 slab), no emergency reserves, no retry.
+ */
+VISIBLE_IF_KUNIT gfp_t kpool_costly_try_gfp(gfp_t gfp)
+{
+	return (gfp & ~__GFP_RECLAIM) | __GFP_NORETRY | __GFP_NOMEMALLOC;
+}
+EXPORT_SYMBOL_IF_KUNIT(kpool_costly_try_gfp);
+
+/*
  * Zeroed memory of one tier.  A costly tier (the 1 MiB one: order-8 slabs)
  * is what fragmentation takes away first, so its slab is tried once without
  * direct reclaim or compaction stalls; when none can be had the buffer
@@ -357,12 +369,7 @@ static void *kpool_tier_mem_alloc(struct kpool_tier *t, gfp_t gfp,
 	if (!t->costly)
 		return kmem_cache_zalloc(t->cache, gfp);
 
-	/*
-	 * Opportunistic: no reclaim or compaction of any kind (kswapd and
-	 * kcompactd are not woken for an order-8 slab), no reserves.
-	 */
-	p = kmem_cache_zalloc(t->cache, (gfp & ~__GFP_RECLAIM) |
-			      __GFP_NORETRY | __GFP_NOMEMALLOC);
+	p = kmem_cache_zalloc(t->cache, kpool_costly_try_gfp(gfp));
 	if (p)
 		return p;
 	p = kpool_pages_alloc(t->size, gfp);
