@@ -153,31 +153,34 @@ static void kpool_dmabuf_unmap(struct dma_buf_attachment *attach,
 	kfree(sgt);
 }
 
-static int kpool_dmabuf_begin_cpu(struct dma_buf *dmabuf,
-				  enum dma_data_direction dir)
+/* Hand every mapped attachment's pages to the CPU, or back to the device. */
+static void kpool_dmabuf_sync(struct kpool_dmabuf *kd, bool for_cpu)
 {
-	struct kpool_dmabuf *kd = dmabuf->priv;
 	struct kpool_dmabuf_attachment *a;
 
 	mutex_lock(&kd->lock);
-	list_for_each_entry(a, &kd->attachments, node)
-		if (a->sgt)
+	list_for_each_entry(a, &kd->attachments, node) {
+		if (!a->sgt)
+			continue;
+		if (for_cpu)
 			dma_sync_sgtable_for_cpu(a->dev, a->sgt, a->dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, a->sgt, a->dir);
+	}
 	mutex_unlock(&kd->lock);
+}
+
+static int kpool_dmabuf_begin_cpu(struct dma_buf *dmabuf,
+				  enum dma_data_direction dir)
+{
+	kpool_dmabuf_sync(dmabuf->priv, true);
 	return 0;
 }
 
 static int kpool_dmabuf_end_cpu(struct dma_buf *dmabuf,
 				enum dma_data_direction dir)
 {
-	struct kpool_dmabuf *kd = dmabuf->priv;
-	struct kpool_dmabuf_attachment *a;
-
-	mutex_lock(&kd->lock);
-	list_for_each_entry(a, &kd->attachments, node)
-		if (a->sgt)
-			dma_sync_sgtable_for_device(a->dev, a->sgt, a->dir);
-	mutex_unlock(&kd->lock);
+	kpool_dmabuf_sync(dmabuf->priv, false);
 	return 0;
 }
 

@@ -21,30 +21,6 @@
 
 #define KT_FALLBACK_SIZE	(2UL << 20)
 
-/* Touch @p in a child: 0 when it worked, else the signal that killed it. */
-static int probe(volatile char *p, int write)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		if (write)
-			p[0] = 'w';
-		else
-			(void)p[0];
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return WTERMSIG(status);
-	return WEXITSTATUS(status) ? -1 : 0;
-}
-
 static void closed_file_keeps_only_the_mapping(void)
 {
 	struct kpool_stats before, now;
@@ -95,7 +71,7 @@ static void remap_file_pages_reaches_no_handle(void)
 	/* Try to point A's mapping at B's pages, by B's offset. */
 	ret = syscall(SYS_remap_file_pages, m, 4096, 0,
 		      b.mmap_offset / KT_PAGE, 0);
-	kt_ok(ret != 0 && probe(m, 0) != 0,
+	kt_ok(ret != 0 && kt_probe(m, 0) != 0,
 	      "remap_file_pages() to another handle's offset fails and maps nothing (ret %ld, %s)",
 	      ret, ret ? strerror(errno) : "-");
 	munmap(m, 4096);
@@ -134,7 +110,7 @@ static void madvise_and_mprotect(const char *what, uint64_t size,
 	ret = madvise(m, 2 * KT_PAGE, MADV_DONTNEED) ? errno : 0;
 	kt_ok(ret == dontneed_want, "%s: MADV_DONTNEED answers %s", what,
 	      dontneed_want ? strerror(dontneed_want) : "0");
-	kt_ok(probe(m, 0) == 0 && !memcmp(m, "tagged", 6),
+	kt_ok(kt_probe(m, 0) == 0 && !memcmp(m, "tagged", 6),
 	      "%s: after MADV_DONTNEED the bytes are still there (no SIGBUS)", what);
 	ret = madvise(m, 2 * KT_PAGE, MADV_REMOVE) ? errno : 0;
 	kt_ok(ret != 0 && !memcmp(m, "tagged", 6),
@@ -146,10 +122,10 @@ static void madvise_and_mprotect(const char *what, uint64_t size,
 
 	/* mprotect: read-only refuses writes, and can be undone. */
 	kt_ok(!mprotect(m, 2 * KT_PAGE, PROT_READ), "%s: mprotect(PROT_READ)", what);
-	sig = probe(m, 1);
+	sig = kt_probe(m, 1);
 	kt_ok(sig == SIGSEGV, "%s: a write to a PROT_READ mapping faults (signal %d)",
 	      what, sig);
-	kt_ok(!mprotect(m, 2 * KT_PAGE, PROT_READ | PROT_WRITE) && probe(m, 1) == 0,
+	kt_ok(!mprotect(m, 2 * KT_PAGE, PROT_READ | PROT_WRITE) && kt_probe(m, 1) == 0,
 	      "%s: mprotect back to read-write: writes work", what);
 	m[KT_PAGE] = 'Z';
 	kt_read(fd, a.handle, KT_PAGE, buf, 1);
@@ -157,15 +133,15 @@ static void madvise_and_mprotect(const char *what, uint64_t size,
 
 	/* MADV_DONTFORK: the child has no mapping, the parent keeps it. */
 	kt_ok(!madvise(m, 2 * KT_PAGE, MADV_DONTFORK), "%s: MADV_DONTFORK", what);
-	sig = probe(m, 0);
+	sig = kt_probe(m, 0);
 	kt_ok(sig == SIGSEGV, "%s: a child after MADV_DONTFORK has no mapping (signal %d)",
 	      what, sig);
 	kt_stats_now(&s);
 	kt_ok(s.mappings == before.mappings,
 	      "%s: the child's exit left the mapping count alone", what);
-	kt_ok(probe(m, 0) != 0 && m[KT_PAGE] == 'Z',
+	kt_ok(kt_probe(m, 0) != 0 && m[KT_PAGE] == 'Z',
 	      "%s: the parent keeps its mapping", what);
-	kt_ok(!madvise(m, 2 * KT_PAGE, MADV_DOFORK) && probe(m, 0) == 0,
+	kt_ok(!madvise(m, 2 * KT_PAGE, MADV_DOFORK) && kt_probe(m, 0) == 0,
 	      "%s: MADV_DOFORK: the child maps it again", what);
 	munmap(m, 2 * KT_PAGE);
 	close(fd);
@@ -189,7 +165,7 @@ static void read_only_open(void)
 		ret = mprotect(m, 8192, PROT_READ | PROT_WRITE) ? errno : 0;
 		kt_ok(ret == EACCES, "O_RDONLY: mprotect to writable: EACCES (%s)",
 		      strerror(ret));
-		kt_ok(probe(m, 1) == SIGSEGV, "O_RDONLY: a write through the mapping faults");
+		kt_ok(kt_probe(m, 1) == SIGSEGV, "O_RDONLY: a write through the mapping faults");
 		munmap(m, 8192);
 	}
 	m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd,

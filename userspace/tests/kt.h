@@ -659,6 +659,33 @@ static inline int kt_recv_fd(int sock)
 	return f;
 }
 
+/*
+ * Touch @p (a write when @write) in a forked child: 0 when that worked,
+ * else the signal that killed the child (-1 when it could not run).
+ */
+static inline int kt_probe(volatile char *p, int write)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (write)
+			p[0] = 'w';
+		else
+			(void)p[0];
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	return WEXITSTATUS(status) ? -1 : 0;
+}
+
 /* A one-byte message between processes (blocking). */
 static inline int kt_send_byte(int fd, char c)
 {

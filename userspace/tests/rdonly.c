@@ -16,24 +16,6 @@
 
 #include <sys/socket.h>
 
-static int probe_write(volatile char *p)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		p[0] = 'w';
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
 static int file_info(int f, uint32_t handle, struct kpool_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -73,7 +55,7 @@ static void rdonly_export(void)
 		ret = mprotect(m, 16384, PROT_READ | PROT_WRITE) ? errno : 0;
 		kt_ok(ret == EACCES, "mprotect of that mapping to writable: EACCES (%s)",
 		      strerror(ret));
-		kt_ok(probe_write(m) == SIGSEGV,
+		kt_ok(kt_probe(m, 1) == SIGSEGV,
 		      "a write through it (in a forked child) faults");
 		kt_write(fd, a.handle, 0, "SHARED", 6);
 		kt_ok(!memcmp(m, "SHARED", 6),
@@ -257,7 +239,7 @@ static void across_processes_and_fork(void)
 	waitpid(pid, &status, 0);
 	kt_ok(WIFEXITED(status) && !WEXITSTATUS(status),
 	      "a child forked with a read-only mapping reads it and cannot make it writable");
-	kt_ok(m != MAP_FAILED && probe_write(m) == SIGSEGV,
+	kt_ok(m != MAP_FAILED && kt_probe(m, 1) == SIGSEGV,
 	      "a write to the read-only mapping in a child faults");
 	if (m != MAP_FAILED)
 		munmap(m, 8192);
