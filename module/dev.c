@@ -593,7 +593,11 @@ static long kpool_ioc_export(struct file *dev, void __user *uarg)
 	ret = kpool_handle_get(kf, e.handle, &v);
 	if (ret)
 		return ret;
-	/* A dma-buf covers whole pages: a view below a page has none. */
+	/*
+	 * A dma-buf covers whole pages: a view below a page has none.
+	 * kpool_dmabuf_export() refuses it too; asking here first keeps
+	 * this argument error ahead of EMFILE from the fd table.
+	 */
 	if ((e.flags & KPOOL_EXPORT_DMABUF) && !kpool_view_span(&v)) {
 		ret = -EINVAL;
 		goto out;

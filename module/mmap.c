@@ -161,8 +161,9 @@ size_t kpool_view_span(const struct kpool_view *v)
 	return (last - first + 1) << PAGE_SHIFT;
 }
 
-/* Insert the vmalloc pages from @kaddr on, a batch at a time. */
-static int kpool_insert_pages(struct vm_area_struct *vma, u8 *kaddr)
+/* Insert the pages of @buf from page @first on, a batch at a time. */
+static int kpool_insert_pages(struct vm_area_struct *vma,
+			      const struct kpool_buf *buf, size_t first)
 {
 	unsigned long addr = vma->vm_start, left = vma_pages(vma);
 	struct page *pages[32];
@@ -174,13 +175,13 @@ static int kpool_insert_pages(struct vm_area_struct *vma, u8 *kaddr)
 		int ret;
 
 		for (i = 0; i < n; i++)
-			pages[i] = vmalloc_to_page(kaddr + (i << PAGE_SHIFT));
+			pages[i] = kpool_buf_page(buf, first + i);
 		ret = vm_insert_pages(vma, addr, pages, &not_done);
 		/* EFAULT is how it says a page-table level could not be had. */
 		if (ret)
 			return ret == -EFAULT ? -ENOMEM : ret;
 		addr += n << PAGE_SHIFT;
-		kaddr += n << PAGE_SHIFT;
+		first += n;
 		left -= n;
 	}
 	return 0;
@@ -194,7 +195,7 @@ static int kpool_map_pages(struct vm_area_struct *vma,
 		vma->vm_flags |= VM_PFNMAP;
 		return 0;
 	}
-	return kpool_insert_pages(vma, (u8 *)buf->data + (first << PAGE_SHIFT));
+	return kpool_insert_pages(vma, buf, first);
 }
 
 /**
