@@ -168,14 +168,20 @@ kpool_module_sources() {
 # Build kpool.ko (and kpool_test.ko when the kernel has KUnit) for the
 # kernel chosen by kpool_select_kernel, in a per-kernel copy of the sources:
 #   kpool_build_module [NAME [extra make args...]]
-# NAME (default "module") names the copy, $KPOOL_CACHE/build/<kernel>/NAME;
-# it is printed on stdout.  A build is skipped when the sources, the kernel
+# NAME (default "module") names the copy,
+# $KPOOL_CACHE/build/<kernel>/<checkout>/NAME, where <checkout> is a hash of
+# the checkout's location, so that two checkouts (worktrees, a fresh clone
+# beside the work tree) never build over each other; it is printed on stdout.  A build is skipped when the sources, the kernel
 # and the make arguments are those of the last good build there; the build
 # log is NAME.log beside it, and its tail is shown on failure.
+kpool_checkout_tag() {
+	printf '%s' "$KPOOL_ROOT" | sha256sum | cut -c1-12
+}
+
 kpool_build_module() {
 	local name=${1:-module} dir log key f
 	shift || true
-	dir=$KPOOL_CACHE/build/$KPOOL_KID/$name
+	dir=$KPOOL_CACHE/build/$KPOOL_KID/$(kpool_checkout_tag)/$name
 	log=$dir.log
 	[[ -f $KPOOL_ROOT/Kbuild ]] || die "no Kbuild in $KPOOL_ROOT"
 	mkdir -p "$(dirname "$dir")"
