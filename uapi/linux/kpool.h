@@ -74,6 +74,16 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/*
+ * The version of this header, and of the module, library and manual pages
+ * released with it: the project's one version source (the build reads it
+ * from here).  The major number changes only if compatibility is ever
+ * broken; the minor one when something is added to the ABI.
+ */
+#define KPOOL_VERSION_MAJOR	1
+#define KPOOL_VERSION_MINOR	1
+#define KPOOL_VERSION_PATCH	0
+
 /* Tier index reported for buffers above the largest tier. */
 #define KPOOL_TIER_FALLBACK	0xffffffffU
 /* Rows in struct kpool_stats; the most tiers a pool may have. */
