@@ -7,7 +7,7 @@
 #   make install     install libkpool and kpoolctl (PREFIX=/usr/local, DESTDIR)
 #   make check       the test suite (lint, stock kernel, KUnit, userspace, KCSAN, harness)
 #   make lint        checkpatch, kernel-doc, W=1, sparse
-#   make deps        install the Debian packages needed (only what is missing)
+#   make deps        install the Debian packages needed (only what is missing; FOR=demo|lint|test-kernel|check)
 #   make test-kernel build (or find in the cache) the debug test kernel
 #   make kcsan-kernel build (or find in the cache) the KCSAN (data-race) kernel
 #   make clean       remove build products from the source tree
@@ -42,14 +42,14 @@ lint:
 	@"$(SCRIPTS)/lint"
 
 deps:
-	@"$(SCRIPTS)/deps"
+	@"$(SCRIPTS)/deps" $(FOR)
 
 test-kernel:
-	@"$(SCRIPTS)/deps" --quiet
+	@"$(SCRIPTS)/deps" --quiet test-kernel
 	@"$(SCRIPTS)/build-test-kernel"
 
 kcsan-kernel:
-	@"$(SCRIPTS)/deps" --quiet
+	@"$(SCRIPTS)/deps" --quiet test-kernel
 	@"$(SCRIPTS)/build-test-kernel" --kernel kcsan
 
 clean:

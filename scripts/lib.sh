@@ -109,28 +109,180 @@ kpool_test_kernel_key() { kpool_kernel_key test; }
 kpool_test_kernel_dir() { kpool_kernel_dir test; }
 kpool_need_test_kernel() { kpool_need_kernel test; }
 
-# Release of Debian's stock kernel: the newest one that has both an image in
-# /boot and headers in /lib/modules/<release>/build.  Never hard-coded.
+# ---- Debian's stock kernel, unpacked into the cache
+#
+# The stock kernel is Debian's linux-image-amd64 with linux-headers-amd64,
+# but nothing is installed into the host's /boot, /lib/modules or boot
+# loader: kpool_stock_fetch downloads the concrete packages those two
+# metapackages depend on (apt-get download) and unpacks them (dpkg-deb -x)
+# into a private root,
+#   $KPOOL_CACHE/stock/<release>_<debian version>/root
+# with boot/vmlinuz-<release>, lib/modules/<release>/ (vgem and the other
+# modules) and the headers (usr/src/linux-headers-<release>{,-common},
+# usr/lib/linux-kbuild-6.1) with their absolute links made relative, so
+# that make -C <root>/lib/modules/<release>/build M=... works there.
+# KPOOL_STOCK_ROOT=DIR uses DIR instead (a root with boot/vmlinuz-R and
+# lib/modules/R/build, R the newest release having both), without fetching;
+# KPOOL_STOCK_ROOT=/ is the host's installed kernel.
+KPOOL_STOCK_IMAGE_META=linux-image-amd64
+KPOOL_STOCK_HEADERS_META=linux-headers-amd64
+
+# Release of the stock kernel in root $1 (default /): the newest one that
+# has both an image in $1/boot and headers in $1/lib/modules/<release>/build.
+# Never hard-coded.
 kpool_stock_release() {
-	local d rel best=''
-	for d in /lib/modules/*/build; do
+	local root=${1:-/} d rel best=''
+	root=${root%/}
+	for d in "$root"/lib/modules/*/build; do
 		[[ -e $d/Makefile ]] || continue
-		rel=${d#/lib/modules/}
+		rel=${d#"$root"/lib/modules/}
 		rel=${rel%/build}
-		[[ -r /boot/vmlinuz-$rel ]] || continue
+		[[ -r $root/boot/vmlinuz-$rel ]] || continue
 		if [[ -z $best ]] || dpkg --compare-versions "$rel" gt "$best"; then
 			best=$rel
 		fi
 	done
-	[[ -n $best ]] || die "no stock kernel with headers found (need /boot/vmlinuz-R and /lib/modules/R/build; run: make deps)"
+	[[ -n $best ]] || die "no stock kernel with headers found in ${root:-/} (need boot/vmlinuz-R and lib/modules/R/build there)"
 	echo "$best"
+}
+
+# For each package named, its candidate's version and Depends (apt-cache
+# show, one call for all): "name<TAB>version<TAB>depends", one a line.
+_kpool_apt_info() {
+	apt-cache show --no-all-versions "$@" 2>/dev/null | awk -F': ' '
+		/^Package: / { p = $2; v = ""; d = "" }
+		/^Version: / { v = $2 }
+		/^Depends: / { d = $2 }
+		/^$/ && p != "" { print p "\t" v "\t" d; p = "" }
+		END { if (p != "") print p "\t" v "\t" d }'
+}
+
+# The package names in the Depends field $1 that match the regular
+# expression $2, one a line (the first of alternatives; versions dropped).
+_kpool_dep_names() {
+	tr ',' '\n' <<<"$1" | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' | grep -E "$2" || true
+}
+
+# The concrete packages behind the two metapackages, as name=version, one a
+# line, image first: linux-image-R, linux-headers-R, and what those headers
+# need of the kernel's own packages (linux-headers-R-common,
+# linux-kbuild-6.1).  linux-compiler-gcc-12-x86 is left out: it is empty, it
+# only depends on the compiler, which scripts/deps installs.  Fails when
+# apt does not know the metapackages (no 'apt-get update' yet).
+kpool_stock_packages() {
+	local info img hdr more p v
+	info=$(_kpool_apt_info "$KPOOL_STOCK_IMAGE_META" "$KPOOL_STOCK_HEADERS_META")
+	img=$(_kpool_dep_names "$(awk -F'\t' -v p="$KPOOL_STOCK_IMAGE_META" '$1 == p { print $3 }' <<<"$info")" '^linux-image-')
+	hdr=$(_kpool_dep_names "$(awk -F'\t' -v p="$KPOOL_STOCK_HEADERS_META" '$1 == p { print $3 }' <<<"$info")" '^linux-headers-')
+	[[ $(wc -w <<<"$img") == 1 && $(wc -w <<<"$hdr") == 1 ]] || return 1
+	info=$(_kpool_apt_info "$img" "$hdr")
+	more=$(_kpool_dep_names "$(awk -F'\t' -v p="$hdr" '$1 == p { print $3 }' <<<"$info")" '^linux-(headers|kbuild)-')
+	[[ -n $more ]] || return 1
+	# shellcheck disable=SC2086 # one word per package
+	info+=$'\n'$(_kpool_apt_info $more)
+	for p in "$img" "$hdr" $more; do
+		v=$(awk -F'\t' -v p="$p" '$1 == p { print $2; exit }' <<<"$info")
+		[[ -n $v ]] || return 1
+		echo "$p=$v"
+	done
+}
+
+# Make the absolute symbolic links under root $1 relative to it, so that
+# they point into the root and not at the host.
+_kpool_relink_root() {
+	local root=$1 l t
+	while IFS= read -r -d '' l; do
+		t=$(readlink "$l")
+		ln -sfn "$(realpath -s -m --relative-to="$(dirname "$l")" "$root$t")" "$l"
+	done < <(find "$root" -type l -lname '/*' -print0)
+}
+
+# Make sure Debian's current stock kernel is unpacked in the cache, and print
+# its root on stdout (see above).  With KPOOL_STOCK_ROOT set, print that and
+# do nothing else.  A second call finds the root and does nothing; when a
+# newer kernel has been unpacked, the older ones are removed.  Needs apt's
+# package lists (as root they are updated once if they lack the kernel;
+# otherwise the newest root already in the cache is used, with a warning).
+kpool_stock_fetch() {
+	local top=$KPOOL_CACHE/stock pkgs rel dir tmp log p f hdr
+	if [[ -n ${KPOOL_STOCK_ROOT:-} ]]; then
+		[[ -d $KPOOL_STOCK_ROOT ]] || die "KPOOL_STOCK_ROOT=$KPOOL_STOCK_ROOT is not a directory"
+		echo "$KPOOL_STOCK_ROOT"
+		return 0
+	fi
+	if ! pkgs=$(kpool_stock_packages) && ((EUID == 0)); then
+		info "apt does not know $KPOOL_STOCK_IMAGE_META/$KPOOL_STOCK_HEADERS_META: apt-get update"
+		apt-get update -qq >&2 || true
+		pkgs=$(kpool_stock_packages) || pkgs=''
+	fi
+	if [[ -z $pkgs ]]; then
+		dir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -exec test -f '{}/.kpool-unpacked' ';' -print 2>/dev/null |
+			LC_ALL=C sort -V | tail -n 1)
+		[[ -n $dir ]] || die "apt knows no $KPOOL_STOCK_IMAGE_META/$KPOOL_STOCK_HEADERS_META (run: apt-get update as root), and none is unpacked in $top"
+		warn "apt knows no $KPOOL_STOCK_IMAGE_META/$KPOOL_STOCK_HEADERS_META; using the cached $dir"
+		echo "$dir/root"
+		return 0
+	fi
+	# linux-image-6.1.0-NN-amd64=6.1.x-y -> 6.1.0-NN-amd64_6.1.x-y
+	p=$(head -n 1 <<<"$pkgs")
+	rel=${p%%=*}
+	rel=${rel#linux-image-}
+	rel=${rel%-unsigned}
+	dir=$top/${rel}_${p#*=}
+	if [[ -f $dir/.kpool-unpacked && $(cat "$dir/.kpool-unpacked") == "$pkgs" ]]; then
+		echo "$dir/root"
+		return 0
+	fi
+	mkdir -p "$top"
+	exec 7>"$top/.lock"
+	flock 7
+	if [[ ! -f $dir/.kpool-unpacked || $(cat "$dir/.kpool-unpacked") != "$pkgs" ]]; then
+		tmp=$dir.tmp
+		log=$top/fetch.log
+		rm -rf "$tmp" "$dir"
+		mkdir -p "$tmp/debs" "$tmp/root"
+		info "unpacking Debian's stock kernel $rel into $dir (apt-get download ${pkgs//$'\n'/ })"
+		# shellcheck disable=SC2086 # one word per package
+		if ! (cd "$tmp/debs" && apt-get download $pkgs) >"$log" 2>&1; then
+			show_tail "$log" 20
+			exec 7>&-
+			die "apt-get download of the stock kernel failed (log: $log)"
+		fi
+		for f in "$tmp"/debs/*.deb; do
+			dpkg-deb -x "$f" "$tmp/root" >>"$log" 2>&1 || {
+				show_tail "$log" 20
+				exec 7>&-
+				die "dpkg-deb -x $f failed (log: $log)"
+			}
+		done
+		_kpool_relink_root "$tmp/root"
+		# The headers' Makefile includes the common half by absolute path.
+		hdr=$tmp/root/usr/src/linux-headers-$rel
+		sed -i "s|^include /usr/src/\(linux-headers-[^/]*\)/Makefile\$|include ../\1/Makefile|" "$hdr/Makefile"
+		if grep -q '^include /' "$hdr/Makefile" || [[ ! -r $tmp/root/boot/vmlinuz-$rel ]] ||
+			[[ ! -e $tmp/root/lib/modules/$rel/build/Makefile ]]; then
+			exec 7>&-
+			die "the unpacked stock kernel in $tmp lacks boot/vmlinuz-$rel or working headers"
+		fi
+		rm -rf "$tmp/debs"
+		echo "$pkgs" >"$tmp/.kpool-unpacked"
+		mv "$tmp" "$dir"
+		# Older kernels unpacked here are of no more use.
+		find "$top" -mindepth 1 -maxdepth 1 -type d ! -path "$dir" -exec rm -rf '{}' +
+		info "stock kernel $rel unpacked in $dir/root"
+	fi
+	exec 7>&-
+	echo "$dir/root"
 }
 
 # Select a kernel to run or build against.  Sets KPOOL_KIND
 # (test|kcsan|stock), KPOOL_KDIR (tree or headers for M= builds),
-# KPOOL_BZIMAGE (what QEMU boots), KPOOL_KREL (its release) and KPOOL_KID
-# (a name for per-kernel directories).  The test and KCSAN kernels are
-# built first if they are not in the cache.
+# KPOOL_BZIMAGE (what QEMU boots), KPOOL_KREL (its release), KPOOL_KMODDIR
+# (the kernel's module directory, lib/modules/<release>, stock only; empty
+# for the others, which have no modules of their own) and KPOOL_KID (a name
+# for per-kernel directories).  The test and KCSAN kernels are built first
+# if they are not in the cache; the stock kernel is fetched
+# (kpool_stock_fetch) and KPOOL_STOCK_ROOT is set to its root.
 kpool_select_kernel() {
 	KPOOL_KIND=$1
 	case $KPOOL_KIND in
@@ -139,12 +291,18 @@ kpool_select_kernel() {
 		[[ -d $KPOOL_KDIR ]] || die "building the $KPOOL_KIND kernel failed"
 		KPOOL_BZIMAGE=$KPOOL_KDIR/arch/x86/boot/bzImage
 		KPOOL_KREL=$(cat "$KPOOL_KDIR/include/config/kernel.release")
+		KPOOL_KMODDIR=''
 		KPOOL_KID=$KPOOL_KIND-$(basename "$(dirname "$KPOOL_KDIR")")
 		;;
 	stock)
-		KPOOL_KREL=$(kpool_stock_release)
-		KPOOL_KDIR=/lib/modules/$KPOOL_KREL/build
-		KPOOL_BZIMAGE=/boot/vmlinuz-$KPOOL_KREL
+		local root
+		root=$(kpool_stock_fetch) || exit
+		export KPOOL_STOCK_ROOT=$root
+		root=${root%/}
+		KPOOL_KREL=$(kpool_stock_release "$KPOOL_STOCK_ROOT") || exit
+		KPOOL_KMODDIR=$root/lib/modules/$KPOOL_KREL
+		KPOOL_KDIR=$KPOOL_KMODDIR/build
+		KPOOL_BZIMAGE=$root/boot/vmlinuz-$KPOOL_KREL
 		KPOOL_KID=stock-$KPOOL_KREL
 		;;
 	*) die "unknown kernel '$KPOOL_KIND' (want test, kcsan or stock)" ;;
