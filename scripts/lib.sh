@@ -187,6 +187,15 @@ kpool_stock_packages() {
 	done
 }
 
+# A fingerprint of what apt answers from (its package lists and its
+# configuration: sources, preferences, by name, size and time) and of the
+# metapackages asked about.
+_kpool_apt_state() {
+	find /var/lib/apt/lists /etc/apt -maxdepth 2 ! -name lock ! -path '*/partial*' \
+		-printf '%p %s %T@\n' 2>/dev/null | LC_ALL=C sort | sha256sum | cut -c1-16 |
+		sed "s/\$/ $KPOOL_STOCK_IMAGE_META $KPOOL_STOCK_HEADERS_META/"
+}
+
 # Make the absolute symbolic links under root $1 relative to it, so that
 # they point into the root and not at the host.
 _kpool_relink_root() {
@@ -204,16 +213,32 @@ _kpool_relink_root() {
 # package lists (as root they are updated once if they lack the kernel;
 # otherwise the newest root already in the cache is used, with a warning).
 kpool_stock_fetch() {
-	local top=$KPOOL_CACHE/stock pkgs rel dir tmp log p f hdr
+	local top=$KPOOL_CACHE/stock state pkgs rel dir tmp log p f hdr
 	if [[ -n ${KPOOL_STOCK_ROOT:-} ]]; then
 		[[ -d $KPOOL_STOCK_ROOT ]] || die "KPOOL_STOCK_ROOT=$KPOOL_STOCK_ROOT is not a directory"
 		echo "$KPOOL_STOCK_ROOT"
 		return 0
 	fi
-	if ! pkgs=$(kpool_stock_packages) && ((EUID == 0)); then
-		info "apt does not know $KPOOL_STOCK_IMAGE_META/$KPOOL_STOCK_HEADERS_META: apt-get update"
-		apt-get update -qq >&2 || true
+	# The answer of kpool_stock_packages changes only with apt's lists and
+	# configuration: kept in $top/resolved (state on its first line), as
+	# each apt-cache call can take a second.
+	state=$(_kpool_apt_state)
+	if [[ -f $top/resolved && $(head -n 1 "$top/resolved") == "$state" ]]; then
+		pkgs=$(tail -n +2 "$top/resolved")
+	else
 		pkgs=$(kpool_stock_packages) || pkgs=''
+		if [[ -z $pkgs ]] && ((EUID == 0)); then
+			info "apt does not know $KPOOL_STOCK_IMAGE_META/$KPOOL_STOCK_HEADERS_META: apt-get update"
+			apt-get update -qq >&2 || true
+			pkgs=$(kpool_stock_packages) || pkgs=''
+			state=$(_kpool_apt_state)
+		fi
+		if [[ -n $pkgs ]] && mkdir -p "$top" 2>/dev/null; then
+			if ! { printf '%s\n%s\n' "$state" "$pkgs" >"$top/resolved.$$" &&
+				mv -f "$top/resolved.$$" "$top/resolved"; } 2>/dev/null; then
+				rm -f "$top/resolved.$$"
+			fi
+		fi
 	fi
 	if [[ -z $pkgs ]]; then
 		dir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -exec test -f '{}/.kpool-unpacked' ';' -print 2>/dev/null |
