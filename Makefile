@@ -35,6 +35,7 @@ DOCDIR ?= $(PREFIX)/share/doc/kpool
 # The release the modules of KDIR are for (what modinfo calls vermagic):
 # utsrelease.h, not include/config/kernel.release, which in Debian's
 # headers says the upstream version (6.1.x) instead of e.g. 6.1.0-57-amd64.
+# Give KREL=<release> to uninstall the module of a kernel whose headers are gone.
 KREL ?= $(shell sed -n 's/^.define UTS_RELEASE "\(.*\)"/\1/p' "$(KDIR)/include/generated/utsrelease.h" 2>/dev/null)
 MODDIR = $(DESTDIR)/lib/modules/$(KREL)/extra
 DEPMOD ?= depmod
