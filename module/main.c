@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/stringify.h>
 
 #include "internal.h"
 
@@ -120,3 +121,6 @@ module_exit(kpool_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Tiered, reference-counted, zero-copy buffer pool");
 MODULE_AUTHOR("kpool developers");
+/* From the one version source, <linux/kpool.h>: /sys/module/kpool/version. */
+MODULE_VERSION(__stringify(KPOOL_VERSION_MAJOR) "." __stringify(KPOOL_VERSION_MINOR)
+	       "." __stringify(KPOOL_VERSION_PATCH));
