@@ -88,11 +88,14 @@ struct kb_totals {
 	s64 bytes;
 };
 
-static void kb_totals_add(struct kb_totals *t, const struct kpool_counters *c)
+static void kb_totals_add(struct kb_totals *t, const struct kpool_tier *tier)
 {
-	t->in_use += atomic_long_read(&c->in_use);
-	t->allocs += atomic64_read(&c->allocs);
-	t->frees += atomic64_read(&c->frees);
+	struct kpool_totals sum;
+
+	kpool_tier_totals(tier, &sum);
+	t->in_use += sum.in_use;
+	t->allocs += sum.allocs;
+	t->frees += sum.frees;
 }
 
 static struct kb_totals kb_totals(const struct kpool_pool *pool)
@@ -101,8 +104,8 @@ static struct kb_totals kb_totals(const struct kpool_pool *pool)
 	unsigned int i;
 
 	for (i = 0; i < pool->ntiers; i++)
-		kb_totals_add(&t, &pool->tier[i].stats);
-	kb_totals_add(&t, &pool->fallback.stats);
+		kb_totals_add(&t, &pool->tier[i]);
+	kb_totals_add(&t, &pool->fallback);
 	t.bytes = atomic64_read(&pool->bytes_in_use);
 	return t;
 }

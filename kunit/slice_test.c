@@ -174,24 +174,29 @@ static void ks_expect_contents(struct kunit *test, const struct kpool_bufslice *
 	KUNIT_EXPECT_STREQ(test, got, want);
 }
 
+static s64 ks_sum(const struct kpool_pool *pool, bool allocs)
+{
+	struct kpool_totals sum;
+	unsigned int i;
+	s64 n;
+
+	kpool_tier_totals(&pool->fallback, &sum);
+	n = allocs ? sum.allocs : sum.in_use;
+	for (i = 0; i < pool->ntiers; i++) {
+		kpool_tier_totals(&pool->tier[i], &sum);
+		n += allocs ? sum.allocs : sum.in_use;
+	}
+	return n;
+}
+
 static long ks_in_use(const struct kpool_pool *pool)
 {
-	long n = atomic_long_read(&pool->fallback.stats.in_use);
-	unsigned int i;
-
-	for (i = 0; i < pool->ntiers; i++)
-		n += atomic_long_read(&pool->tier[i].stats.in_use);
-	return n;
+	return ks_sum(pool, false);
 }
 
 static s64 ks_allocs(const struct kpool_pool *pool)
 {
-	s64 n = atomic64_read(&pool->fallback.stats.allocs);
-	unsigned int i;
-
-	for (i = 0; i < pool->ntiers; i++)
-		n += atomic64_read(&pool->tier[i].stats.allocs);
-	return n;
+	return ks_sum(pool, true);
 }
 
 /* ---- slices ---- */

@@ -133,12 +133,15 @@ static unsigned int kt_slot(u32 tier)
 }
 
 static void kt_snap_one(struct kt_snap *s, unsigned int i,
-			const struct kpool_counters *c)
+			const struct kpool_tier *t)
 {
-	s->in_use[i] = atomic_long_read(&c->in_use);
-	s->allocs[i] = atomic64_read(&c->allocs);
-	s->frees[i] = atomic64_read(&c->frees);
-	s->spills[i] = atomic64_read(&c->spills);
+	struct kpool_totals sum;
+
+	kpool_tier_totals(t, &sum);
+	s->in_use[i] = sum.in_use;
+	s->allocs[i] = sum.allocs;
+	s->frees[i] = sum.frees;
+	s->spills[i] = sum.spills;
 }
 
 static void kt_snap_take(const struct kpool_pool *pool, struct kt_snap *s)
@@ -147,8 +150,8 @@ static void kt_snap_take(const struct kpool_pool *pool, struct kt_snap *s)
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < pool->ntiers; i++)
-		kt_snap_one(s, i, &pool->tier[i].stats);
-	kt_snap_one(s, KT_FB, &pool->fallback.stats);
+		kt_snap_one(s, i, &pool->tier[i]);
+	kt_snap_one(s, KT_FB, &pool->fallback);
 	s->bytes = atomic64_read(&pool->bytes_in_use);
 }
 
@@ -178,13 +181,32 @@ static struct kt_snap *kt_snaps(struct kunit *test, unsigned int n)
 	return s;
 }
 
-static void kt_expect_zero(struct kunit *test, const struct kpool_buf *buf)
+/*
+ * What a buffer allocated with @size bytes must have zeroed: [0, @size),
+ * and the rest of its pages for a buffer of a page or more (a mapping's
+ * reach).  See kpool_buf_alloc().
+ */
+static size_t kt_reach(const struct kpool_buf *buf, size_t size)
 {
-	const u8 *p = memchr_inv(buf->data, 0, buf->capacity);
+	if (buf->capacity >= PAGE_SIZE)
+		return min_t(size_t, PAGE_ALIGN(size), buf->capacity);
+	return size;
+}
+
+static void kt_expect_zero_n(struct kunit *test, const struct kpool_buf *buf,
+			     size_t n)
+{
+	const u8 *p = memchr_inv(buf->data, 0, n);
 
 	if (p)
 		KUNIT_FAIL(test, "byte %td of %zu is %#x, not 0",
-			   p - (const u8 *)buf->data, buf->capacity, *p);
+			   p - (const u8 *)buf->data, n, *p);
+}
+
+static void kt_expect_zero(struct kunit *test, const struct kpool_buf *buf,
+			   size_t size)
+{
+	kt_expect_zero_n(test, buf, kt_reach(buf, size));
 }
 
 /* ---- the size → tier table of the default tiers ---- */
@@ -286,7 +308,7 @@ static void kpool_tier_short_buffers(struct kunit *test)
 				    c->size);
 		KUNIT_EXPECT_EQ_MSG(test, buf->capacity, c->capacity,
 				    "size %zu", c->size);
-		kt_expect_zero(test, buf);
+		kt_expect_zero(test, buf, c->size);
 		kt_put(slot);
 	}
 }
@@ -570,7 +592,7 @@ static void kpool_tier_zero_on_reuse(struct kunit *test)
 	for (i = 1; i <= tries && !again; i++) {
 		buf = kt_alloc(test, &held[i], pool, *size);
 		KUNIT_EXPECT_EQ(test, buf->capacity, cap);
-		kt_expect_zero(test, buf);
+		kt_expect_zero(test, buf, *size);
 		again = buf->data == dirty;
 		memset(buf->data, 0xa5, buf->capacity);
 	}
@@ -578,6 +600,48 @@ static void kpool_tier_zero_on_reuse(struct kunit *test)
 		kunit_info(test,
 			   "the dirty memory did not come back in %u allocations; each new buffer was zero\n",
 			   tries);
+}
+
+/*
+ * A tier's memory comes back from the magazine to a smaller request of the
+ * same tier: what that request can reach is zero, the rest may still hold
+ * the earlier bytes, and __GFP_ZERO clears the whole capacity.
+ */
+static void kpool_tier_zero_reach(struct kunit *test)
+{
+	static const size_t small[] = { 5000, 40000, 100 };
+	static const size_t big[] = { SZ_16K, SZ_1M, SZ_256 };
+	struct kpool_pool *pool = test->priv;
+	struct kpool_buf **slot = kt_bufs(test, 1), *buf;
+	unsigned int i, zeroed;
+	bool reused = false;
+	void *dirty;
+
+	/* Magazines are per CPU: stay on this one. */
+	migrate_disable();
+	for (i = 0; i < ARRAY_SIZE(small); i++) {
+		for (zeroed = 0; zeroed < 2; zeroed++) {
+			gfp_t gfp = GFP_KERNEL | (zeroed ? __GFP_ZERO : 0);
+
+			buf = kt_alloc(test, slot, pool, big[i]);
+			memset(buf->data, 0xa5, buf->capacity);
+			dirty = buf->data;
+			kt_put(slot);
+			buf = kpool_buf_alloc(pool, small[i], gfp);
+			KUNIT_ASSERT_NOT_ERR_OR_NULL(test, buf);
+			*slot = buf;
+			if (zeroed)
+				kt_expect_zero_n(test, buf, buf->capacity);
+			else
+				kt_expect_zero(test, buf, small[i]);
+			/* The same CPU's magazine gives the object back. */
+			reused |= buf->data == dirty;
+			kt_put(slot);
+		}
+	}
+	migrate_enable();
+	KUNIT_EXPECT_TRUE_MSG(test, reused,
+			      "no freed object came back from a magazine");
 }
 
 /* ---- running out of memory ---- */
@@ -704,7 +768,7 @@ static void kpool_tier_costly_spills(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(buf->data));
 	KUNIT_EXPECT_EQ(test, buf->tier, idx);
 	KUNIT_EXPECT_EQ(test, buf->capacity, (size_t)SZ_1M);
-	kt_expect_zero(test, buf);
+	kt_expect_zero(test, buf, SZ_1M);
 	s[0].in_use[idx]++;
 	s[0].allocs[idx]++;
 	s[0].spills[idx]++;
@@ -796,6 +860,7 @@ static void kpool_tier_destroy_busy(struct kunit *test)
 {
 	struct kpool_pool *pool;
 	struct kpool_buf *small, *big;
+	struct kpool_totals sum;
 	char name[24];
 
 	snprintf(name, sizeof(name), "kpool-tt%d", atomic_inc_return(&kt_seq));
@@ -814,7 +879,8 @@ static void kpool_tier_destroy_busy(struct kunit *test)
 	kpool_pool_destroy(pool);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(pool->dead));
 	KUNIT_EXPECT_EQ(test, atomic_read(&pool->released), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pool->tier[0].stats.in_use), 1);
+	kpool_tier_totals(&pool->tier[0], &sum);
+	KUNIT_EXPECT_EQ(test, sum.in_use, 1);
 	kpool_buf_put(small);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pool->released), 0);
 	/* The last buffer releases the pool; touch nothing of it after. */
@@ -854,6 +920,7 @@ static struct kunit_case kpool_tier_cases[] = {
 	KUNIT_CASE(kpool_tier_default_pool),
 	KUNIT_CASE_PARAM(kpool_tier_counters, kt_size_gen_params),
 	KUNIT_CASE_PARAM(kpool_tier_zero_on_reuse, kt_zero_gen_params),
+	KUNIT_CASE(kpool_tier_zero_reach),
 	KUNIT_CASE_PARAM(kpool_tier_failslab, kt_fail_gen_params),
 	KUNIT_CASE(kpool_tier_costly_spills),
 	KUNIT_CASE(kpool_tier_fallback_enomem),

@@ -9,6 +9,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -29,11 +34,66 @@ int kpool_buf_cache_init(void)
 }
 
 /**
+ * kpool_buf_header_free() - free the header of a buffer whose memory is gone.
+ * @buf: the header, which nothing refers to any more.
+ */
+void kpool_buf_header_free(struct kpool_buf *buf)
+{
+	kmem_cache_free(kpool_buf_cache, buf);
+}
+
+/**
  * kpool_buf_cache_exit() - destroy the cache of buffer headers.
  */
 void kpool_buf_cache_exit(void)
 {
 	kmem_cache_destroy(kpool_buf_cache);
+}
+
+/*
+ * A buffer of @size bytes from tier @idx of @pool, whose capacity is
+ * @capacity (both from kpool_pool_pick()), not charged to any account.
+ */
+static struct kpool_buf *kpool_buf_make(struct kpool_pool *pool, u32 idx,
+					size_t capacity, size_t size,
+					gfp_t gfp)
+{
+	const void *memcg = kpool_current_memcg();
+	struct kpool_buf *buf;
+	int ret;
+
+	/* A buffer this CPU kept, header and memory, else a new one. */
+	buf = kpool_mem_reuse(pool, idx, size, gfp, memcg);
+	if (buf)
+		goto out;
+	buf = kmem_cache_alloc(kpool_buf_cache,
+			       (gfp & ~__GFP_ZERO) | __GFP_NOWARN);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	ret = kpool_mem_alloc(pool, buf, idx, capacity, gfp, memcg);
+	if (ret) {
+		kmem_cache_free(kpool_buf_cache, buf);
+		return ERR_PTR(ret);
+	}
+out:
+	refcount_set(&buf->ref, 1);
+	buf->acct = NULL;
+	return buf;
+}
+
+/* The tier of a request and its capacity (0 when it cannot be had). */
+static u32 kpool_pool_pick(struct kpool_pool *pool, size_t size,
+			   size_t *capacity)
+{
+	u32 idx = kpool_pool_tier_index(pool, size);
+
+	if (idx != KPOOL_TIER_FALLBACK)
+		*capacity = pool->tier[array_index_nospec(idx,
+							  pool->ntiers)].size;
+	else
+		*capacity = size > SIZE_MAX - (PAGE_SIZE - 1) ? 0 :
+			    PAGE_ALIGN(size);
+	return idx;
 }
 
 /**
@@ -42,10 +102,15 @@ void kpool_buf_cache_exit(void)
  * @size: bytes wanted, at least 1.
  * @gfp: allocation flags.  Sizes above the largest tier (and spills of the
  *	costly tiers) need a context that may sleep; elsewhere they fail.
+ *	With __GFP_ZERO the whole capacity is zeroed.
  *
  * The buffer comes from the smallest tier of at least @size bytes, or from
- * the page-backed fallback above the largest tier, and is zeroed over its
- * whole capacity.
+ * the page-backed fallback above the largest tier.  Its bytes [0, @size)
+ * are zero, and so is the rest of the pages holding them when the buffer
+ * is of a page or more: everything a view of at most @size bytes, its
+ * mappings and its dma-bufs can reach.  Bytes beyond, up to the capacity,
+ * may hold an earlier user's data unless @gfp has __GFP_ZERO: a kernel
+ * user that reaches past @size must ask for it.
  *
  * Context: any context @gfp allows.
  * Return: the buffer, holding one reference that now belongs to the
@@ -54,27 +119,27 @@ void kpool_buf_cache_exit(void)
 struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 				  gfp_t gfp)
 {
-	struct kpool_buf *buf;
-	int ret;
+	size_t capacity;
+	u32 idx;
 
 	if (!size)
 		return ERR_PTR(-EINVAL);
 	if (!pool)
 		pool = kpool_default_pool();
-
-	buf = kmem_cache_alloc(kpool_buf_cache, gfp | __GFP_NOWARN);
-	if (!buf)
+	idx = kpool_pool_pick(pool, size, &capacity);
+	if (!capacity)
 		return ERR_PTR(-ENOMEM);
-	ret = kpool_mem_alloc(pool, buf, size, gfp);
-	if (ret) {
-		kmem_cache_free(kpool_buf_cache, buf);
-		return ERR_PTR(ret);
-	}
-	refcount_set(&buf->ref, 1);
-	buf->acct = NULL;
-	return buf;
+	return kpool_buf_make(pool, idx, capacity, size, gfp);
 }
 EXPORT_SYMBOL_GPL(kpool_buf_alloc);
+
+/* The buffer holds a reference on @acct until its memory is returned. */
+static void kpool_buf_charged(struct kpool_buf *buf,
+			      struct kpool_account *acct)
+{
+	refcount_inc(&acct->ref);
+	buf->acct = acct;
+}
 
 /**
  * kpool_buf_alloc_charged() - allocate a buffer and charge it to an account.
@@ -100,27 +165,92 @@ struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
 {
 	struct kpool_buf *buf;
 	size_t capacity;
+	u32 idx;
 
 	if (!size)
 		return ERR_PTR(-EINVAL);
 	if (!pool)
 		pool = kpool_default_pool();
-	capacity = kpool_pool_capacity(pool, size);
+	idx = kpool_pool_pick(pool, size, &capacity);
 	if (!capacity)
 		return ERR_PTR(-ENOMEM);
 	if (kpool_account_charge(acct, capacity))
 		return ERR_PTR(-EDQUOT);
-	buf = kpool_buf_alloc(pool, size, gfp);
+	buf = kpool_buf_make(pool, idx, capacity, size, gfp);
 	if (IS_ERR(buf)) {
 		kpool_account_uncharge(acct, capacity);
 		return buf;
 	}
-	/* The buffer holds this reference until its memory is returned. */
-	refcount_inc(&acct->ref);
-	buf->acct = acct;
+	kpool_buf_charged(buf, acct);
 	return buf;
 }
 EXPORT_SYMBOL_GPL(kpool_buf_alloc_charged);
+
+/**
+ * kpool_views_alloc_charged() - allocate buffers of one size, all or none.
+ * @pool: the pool to allocate from; NULL for the module's default pool.
+ * @size: bytes each, at least 1.
+ * @gfp: allocation flags, as for kpool_buf_alloc().
+ * @acct: the account charged, as for kpool_buf_alloc_charged(), once for
+ *	all of them.
+ * @views: receives @n views [0, @size), each owning its buffer's first
+ *	reference, which now belongs to the caller.
+ * @n: how many.
+ *
+ * Context: as kpool_buf_alloc().
+ * Return: 0; -EINVAL when @size is 0; -EDQUOT when the charge of all @n
+ * would pass a limit; -EINTR when the calling task is killed meanwhile;
+ * -ENOMEM.  On error nothing is allocated or charged,
+ * and @views is left empty.
+ */
+int kpool_views_alloc_charged(struct kpool_pool *pool, size_t size,
+			      gfp_t gfp, struct kpool_account *acct,
+			      struct kpool_view *views, unsigned int n)
+{
+	size_t capacity, total;
+	unsigned int i;
+	int ret;
+	u32 idx;
+
+	if (!size)
+		return -EINVAL;
+	if (!pool)
+		pool = kpool_default_pool();
+	idx = kpool_pool_pick(pool, size, &capacity);
+	if (!capacity || check_mul_overflow(capacity, (size_t)n, &total))
+		return -ENOMEM;
+	if (kpool_account_charge(acct, total))
+		return -EDQUOT;
+	for (i = 0; i < n; i++) {
+		struct kpool_buf *buf;
+
+		/* A killed task gets nothing: it would only free it all. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err_put;
+		}
+		buf = kpool_buf_make(pool, idx, capacity, size, gfp);
+		if (IS_ERR(buf)) {
+			ret = PTR_ERR(buf);
+			goto err_put;
+		}
+		/* Each buffer holds its own reference on @acct. */
+		kpool_buf_charged(buf, acct);
+		views[i] = (struct kpool_view){ .buf = buf, .len = size };
+		if (gfpflags_allow_blocking(gfp))
+			cond_resched();
+	}
+	/* Each buffer uncharges its own capacity when it goes. */
+	return 0;
+
+err_put:
+	/* The buffers made so far give back their own charges. */
+	kpool_account_uncharge(acct, (size_t)(n - i) * capacity);
+	while (i--)
+		kpool_view_put(&views[i]);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kpool_views_alloc_charged);
 
 /**
  * kpool_buf_put() - drop one reference on a buffer.
@@ -143,8 +273,9 @@ void kpool_buf_put(struct kpool_buf *buf)
 		return;
 	acct = buf->acct;
 	capacity = buf->capacity;
-	kpool_mem_free(buf);
-	kmem_cache_free(kpool_buf_cache, buf);
+	/* A buffer kept in a magazine is the magazine's, header and all. */
+	if (!kpool_mem_free(buf))
+		kmem_cache_free(kpool_buf_cache, buf);
 	if (acct) {
 		kpool_account_uncharge(acct, capacity);
 		/* The buffer's reference on its account goes with it. */

@@ -30,28 +30,26 @@
 /* A handle on its way into a table: reserved, not yet published. */
 struct kpool_new {
 	u32 handle;
-	struct kpool_view *entry;
+	struct kpool_view view;
 };
 
 static int kpool_new_reserve(struct kpool_file *kf, struct kpool_new *n)
 {
-	int ret;
-
-	n->entry = kzalloc(sizeof(*n->entry), GFP_KERNEL_ACCOUNT);
-	if (!n->entry)
-		return -ENOMEM;
-	ret = kpool_handle_reserve(kf, &n->handle);
-	if (ret)
-		kfree(n->entry);
-	return ret;
+	n->view = (struct kpool_view){};
+	return kpool_handles_reserve(kf, &n->handle, 1);
 }
 
-/* Undo kpool_new_reserve(), dropping the entry's view if it has one. */
+/* Undo kpool_new_reserve(), dropping the view if it has one. */
 static void kpool_new_cancel(struct kpool_file *kf, struct kpool_new *n)
 {
-	kpool_view_put(n->entry);
-	kfree(n->entry);
-	kpool_handle_unreserve(kf, n->handle);
+	kpool_view_put(&n->view);
+	kpool_handles_unreserve(kf, &n->handle, 1);
+}
+
+/* The reserved handle now refers to its view, which the table owns. */
+static void kpool_new_publish(struct kpool_file *kf, struct kpool_new *n)
+{
+	kpool_handles_publish(kf, &n->handle, &n->view, 1);
 }
 
 /**
@@ -91,8 +89,8 @@ static int kpool_install(struct kpool_file *kf, struct kpool_view *v,
 		kpool_view_put(v);
 		return ret;
 	}
-	/* The reserved entry owns the view's reference from here on. */
-	*n.entry = *v;
+	/* The reservation owns the view's reference from here on. */
+	n.view = *v;
 	*v = (struct kpool_view){};
 	*r->handle = n.handle;
 	if (r->mmap_offset)
@@ -101,7 +99,7 @@ static int kpool_install(struct kpool_file *kf, struct kpool_view *v,
 		kpool_new_cancel(kf, &n);
 		return -EFAULT;
 	}
-	kpool_handle_publish(kf, n.handle, n.entry);
+	kpool_new_publish(kf, &n);
 	return 0;
 }
 
@@ -159,18 +157,22 @@ static u32 *kpool_handles_from_user(u64 uptr, u32 count)
 	return vmemdup_user(u64_to_user_ptr(uptr), count * sizeof(u32));
 }
 
-static void kpool_batch_cancel(struct kpool_file *kf, struct kpool_new *n,
-			       u32 count)
+/* Drop the views of a batch that will not be published, then its handles. */
+static void kpool_batch_cancel(struct kpool_file *kf, const u32 *handles,
+			       struct kpool_view *views, u32 count)
 {
-	while (count--)
-		kpool_new_cancel(kf, &n[count]);
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		kpool_view_put(&views[i]);
+	kpool_handles_unreserve(kf, handles, count);
 }
 
 static long kpool_ioc_alloc_batch(struct kpool_file *kf, void __user *uarg)
 {
 	struct kpool_alloc_batch b;
-	struct kpool_new *n;
-	u32 *handles, i;
+	struct kpool_view *views;
+	u32 *handles;
 	int ret;
 
 	if (copy_from_user(&b, uarg, sizeof(b)))
@@ -180,58 +182,52 @@ static long kpool_ioc_alloc_batch(struct kpool_file *kf, void __user *uarg)
 	ret = kpool_size_check(b.size);
 	if (ret)
 		return ret;
-	n = kvcalloc(b.count, sizeof(*n), GFP_KERNEL_ACCOUNT);
+	views = kvcalloc(b.count, sizeof(*views), GFP_KERNEL_ACCOUNT);
 	handles = kvcalloc(b.count, sizeof(*handles), GFP_KERNEL_ACCOUNT);
-	if (!n || !handles) {
+	if (!views || !handles) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	/* All or nothing: everything stays reserved until the user knows. */
-	for (i = 0; i < b.count; i++) {
-		/* A killed task gets nothing: it would only free it all again. */
-		ret = fatal_signal_pending(current) ? -EINTR :
-		      kpool_new_reserve(kf, &n[i]);
-		if (!ret) {
-			ret = kpool_alloc_view(kf, b.size, n[i].entry);
-			if (ret)
-				kpool_new_cancel(kf, &n[i]);
-		}
-		if (ret) {
-			kpool_batch_cancel(kf, n, i);
-			goto out;
-		}
-		handles[i] = n[i].handle;
-		cond_resched();
+	ret = kpool_handles_reserve(kf, handles, b.count);
+	if (ret)
+		goto out;
+	/* The views own the buffers' first references until publication. */
+	ret = kpool_views_alloc_charged(NULL, b.size, GFP_KERNEL_ACCOUNT,
+					kf->acct, views, b.count);
+	if (ret) {
+		kpool_handles_unreserve(kf, handles, b.count);
+		goto out;
 	}
 	if (copy_to_user(u64_to_user_ptr(b.handles), handles,
 			 b.count * sizeof(*handles))) {
-		kpool_batch_cancel(kf, n, b.count);
+		kpool_batch_cancel(kf, handles, views, b.count);
 		ret = -EFAULT;
 		goto out;
 	}
-	for (i = 0; i < b.count; i++)
-		kpool_handle_publish(kf, n[i].handle, n[i].entry);
+	kpool_handles_publish(kf, handles, views, b.count);
 out:
 	kvfree(handles);
-	kvfree(n);
+	kvfree(views);
 	return ret;
 }
 
 static long kpool_ioc_free(struct kpool_file *kf, void __user *uarg)
 {
 	struct kpool_handle_arg h;
+	u32 done;
 
 	if (copy_from_user(&h, uarg, sizeof(h)))
 		return -EFAULT;
 	if (h.pad)
 		return -EINVAL;
-	return kpool_handle_remove(kf, h.handle);
+	return kpool_handles_remove(kf, &h.handle, 1, &done);
 }
 
 static long kpool_ioc_free_batch(struct kpool_file *kf, void __user *uarg)
 {
 	struct kpool_free_batch b;
-	u32 *handles;
+	u32 *handles, n;
 	int ret = 0;
 
 	if (copy_from_user(&b, uarg, sizeof(b)))
@@ -244,12 +240,18 @@ static long kpool_ioc_free_batch(struct kpool_file *kf, void __user *uarg)
 		kvfree(handles);
 		return -EFAULT;
 	}
-	for (b.done = 0; b.done < b.count; b.done++) {
+	for (b.done = 0; b.done < b.count; b.done += n) {
+		n = min_t(u32, b.count - b.done, KPOOL_REMOVE_MAX);
 		/* A killed task stops here; its file's release frees the rest. */
-		ret = fatal_signal_pending(current) ? -EINTR :
-		      kpool_handle_remove(kf, handles[b.done]);
-		if (ret)
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
 			break;
+		}
+		ret = kpool_handles_remove(kf, handles + b.done, n, &n);
+		if (ret) {
+			b.done += n;
+			break;
+		}
 		cond_resched();
 	}
 	kvfree(handles);
@@ -301,18 +303,18 @@ static long kpool_ioc_split(struct kpool_file *kf, void __user *uarg)
 	 * is out lets an EFAULT undo the split exactly.
 	 */
 	mutex_lock(&kf->split_lock);
-	ret = kpool_handle_split(kf, s.handle, s.at, n.entry);
+	ret = kpool_handle_split(kf, s.handle, s.at, &n.view);
 	if (ret)
 		goto err_unlock;
 	s.new_handle = n.handle;
 	if (copy_to_user(uarg, &s, sizeof(s))) {
 		/* The right part's reference goes back with its bytes. */
-		kpool_handle_unsplit(kf, s.handle, n.entry);
+		kpool_handle_unsplit(kf, s.handle, &n.view);
 		ret = -EFAULT;
 		goto err_unlock;
 	}
 	mutex_unlock(&kf->split_lock);
-	kpool_handle_publish(kf, n.handle, n.entry);
+	kpool_new_publish(kf, &n);
 	return 0;
 
 err_unlock:
@@ -648,10 +650,13 @@ static long kpool_ioc_import(struct kpool_file *kf, void __user *uarg)
 
 static void kpool_row(struct kpool_tier_stats *row, const struct kpool_tier *t)
 {
+	struct kpool_totals sum;
+
+	kpool_tier_totals(t, &sum);
 	row->size = t->size;
-	row->in_use = atomic_long_read(&t->stats.in_use);
-	row->allocs = atomic64_read(&t->stats.allocs);
-	row->frees = atomic64_read(&t->stats.frees);
+	row->in_use = sum.in_use;
+	row->allocs = sum.allocs;
+	row->frees = sum.frees;
 }
 
 static long kpool_ioc_stats(void __user *uarg)
@@ -666,9 +671,9 @@ static long kpool_ioc_stats(void __user *uarg)
 		return -ENOMEM;
 	st->ntiers = pool->ntiers;
 	st->bytes_in_use = atomic64_read(&pool->bytes_in_use);
-	st->handles = atomic64_read(&kpool_nr_handles);
-	st->mappings = atomic64_read(&kpool_nr_mappings);
-	st->exports = atomic64_read(&kpool_nr_exports);
+	st->handles = kpool_stat_read(KPOOL_STAT_HANDLES);
+	st->mappings = kpool_stat_read(KPOOL_STAT_MAPPINGS);
+	st->exports = kpool_stat_read(KPOOL_STAT_EXPORTS);
 	for (i = 0; i < pool->ntiers; i++)
 		kpool_row(&st->tier[i], &pool->tier[i]);
 	kpool_row(&st->fallback, &pool->fallback);
@@ -735,17 +740,41 @@ static int kpool_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* The file this table's mappings hold, made at the first mmap(). */
+static struct file *kpool_file_mapfile(struct kpool_file *kf)
+{
+	/* Pairs with the cmpxchg(): the file is complete when seen. */
+	struct file *file = smp_load_acquire(&kf->mapfile), *old;
+
+	if (file)
+		return file;
+	file = kpool_mapfile_create();
+	if (IS_ERR(file))
+		return file;
+	/* The table owns this reference; a racing mmap() may have won. */
+	old = cmpxchg(&kf->mapfile, NULL, file);
+	if (old) {
+		fput(file);
+		return old;
+	}
+	return file;
+}
+
 /* The offset is a handle's mmap_offset: the handle, in pages. */
 static int kpool_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct kpool_file *kf = file->private_data;
+	struct file *mapfile;
 	struct kpool_view v;
 	int ret;
 
 	if (vma->vm_pgoff > U32_MAX ||
-	    kpool_handle_get(file->private_data, vma->vm_pgoff, &v))
+	    kpool_handle_get(kf, vma->vm_pgoff, &v))
 		return -EINVAL;
-	/* The mapping holds a file of its own, not this one. */
-	ret = kpool_mmap_view(vma, &v, true);
+	/* The mapping holds the table's map file, not this one. */
+	mapfile = kpool_file_mapfile(kf);
+	ret = IS_ERR(mapfile) ? PTR_ERR(mapfile) :
+	      kpool_mmap_view(vma, &v, mapfile);
 	kpool_view_put(&v);
 	return ret;
 }

@@ -191,7 +191,7 @@ static int kpool_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff)
 		return -EINVAL;
-	return kpool_mmap_view(vma, &kd->view, false);
+	return kpool_mmap_view(vma, &kd->view, NULL);
 }
 
 /* Both backings are virtually contiguous in the kernel already. */
@@ -217,7 +217,7 @@ static void kpool_dmabuf_release(struct dma_buf *dmabuf)
 	kpool_view_put(&kd->view);
 	mutex_destroy(&kd->lock);
 	kfree(kd);
-	atomic64_dec(&kpool_nr_exports);
+	kpool_stat_add(KPOOL_STAT_EXPORTS, -1);
 }
 
 static const struct dma_buf_ops kpool_dmabuf_ops = {
@@ -276,7 +276,7 @@ struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v, bool readonly)
 		return dmabuf;
 	}
 	/* From here on the dma-buf owns @kd and its reference. */
-	atomic64_inc(&kpool_nr_exports);
+	kpool_stat_add(KPOOL_STAT_EXPORTS, 1);
 	return dmabuf;
 }
 EXPORT_SYMBOL_GPL(kpool_dmabuf_export);

@@ -24,7 +24,7 @@ static int kpool_export_release(struct inode *inode, struct file *file)
 	/* The file's reference on the view goes with the file. */
 	kpool_view_put(v);
 	kfree(v);
-	atomic64_dec(&kpool_nr_exports);
+	kpool_stat_add(KPOOL_STAT_EXPORTS, -1);
 	return 0;
 }
 
@@ -32,7 +32,7 @@ static int kpool_export_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (vma->vm_pgoff)
 		return -EINVAL;
-	return kpool_mmap_view(vma, file->private_data, false);
+	return kpool_mmap_view(vma, file->private_data, NULL);
 }
 
 /* KPOOL_IOC_INFO with handle 0: the receiver may look before it maps. */
@@ -90,16 +90,15 @@ static const struct file_operations kpool_export_fops = {
  */
 struct file *kpool_export_file(const struct kpool_view *v, bool readonly)
 {
-	struct kpool_view *entry, copy;
+	struct kpool_view *entry;
 	struct file *file;
 
-	kpool_view_get(v, &copy);
-	copy.readonly |= readonly;
-	entry = kpool_view_box(&copy);
-	if (!entry) {
-		kpool_view_put(&copy);
+	entry = kmalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
+	if (!entry)
 		return ERR_PTR(-ENOMEM);
-	}
+	/* The entry owns a reference of its own. */
+	kpool_view_get(v, entry);
+	entry->readonly |= readonly;
 	/* On success the file owns @entry and its reference. */
 	file = anon_inode_getfile("[kpool]", &kpool_export_fops, entry,
 				  entry->readonly ? O_RDONLY : O_RDWR);
@@ -108,7 +107,7 @@ struct file *kpool_export_file(const struct kpool_view *v, bool readonly)
 		kfree(entry);
 		return file;
 	}
-	atomic64_inc(&kpool_nr_exports);
+	kpool_stat_add(KPOOL_STAT_EXPORTS, 1);
 	return file;
 }
 

@@ -22,6 +22,7 @@
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/refcount.h>
+#include <linux/shrinker.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/workqueue.h>
@@ -33,19 +34,34 @@
 struct kmem_cache;
 
 /**
- * struct kpool_counters - statistics of one tier, or of the fallback.
- * @in_use: buffers of this tier alive now.
+ * struct kpool_counters - statistics of one tier, or of the fallback, on
+ *	one CPU (read their sums with kpool_tier_totals()).
  * @allocs: buffers handed out since the pool was created.
  * @frees: buffers returned since the pool was created.
  * @spills: buffers of this tier whose memory came from the page-backed
  *	fallback because the tier's slab could not be had (costly tiers only).
  */
 struct kpool_counters {
-	atomic_long_t in_use;
-	atomic64_t allocs;
-	atomic64_t frees;
-	atomic64_t spills;
+	u64 allocs;
+	u64 frees;
+	u64 spills;
 };
+
+/**
+ * struct kpool_totals - the counters of a tier summed over every CPU.
+ * @in_use: buffers of this tier alive now (@allocs - @frees).
+ * @allocs: buffers handed out since the pool was created.
+ * @frees: buffers returned since the pool was created.
+ * @spills: buffers that spilled to page-backed memory.
+ */
+struct kpool_totals {
+	s64 in_use;
+	u64 allocs;
+	u64 frees;
+	u64 spills;
+};
+
+struct kpool_mag;
 
 /**
  * struct kpool_tier - one size class of a pool.
@@ -54,13 +70,18 @@ struct kpool_counters {
  * @costly: allocations need a slab of an order above
  *	PAGE_ALLOC_COSTLY_ORDER: tried without direct reclaim, then spilled
  *	to page-backed memory (see kpool_buf_alloc()).
- * @stats: counters.
+ * @mag_max: objects each CPU's magazine of @mag may keep.
+ * @mag: per CPU, objects of freed buffers kept for the next allocation
+ *	of this tier (tier.c); NULL for the fallback.
+ * @stats: per-CPU counters.
  */
 struct kpool_tier {
 	struct kmem_cache *cache;
 	size_t size;
 	bool costly;
-	struct kpool_counters stats;
+	unsigned int mag_max;
+	struct kpool_mag __percpu *mag;
+	struct kpool_counters __percpu *stats;
 };
 
 /**
@@ -74,6 +95,8 @@ struct kpool_tier {
  *	@bytes_in_use is 0.
  * @released: set by the one caller that frees the pool.
  * @release_work: frees a pool whose last buffer came back after it died.
+ * @shrinker: gives the objects kept in the tiers' magazines back to their
+ *	slabs when memory is short.
  * @name: prefix of the slab cache names ("kpool" for the default pool).
  */
 struct kpool_pool {
@@ -84,6 +107,7 @@ struct kpool_pool {
 	bool dead;
 	atomic_t released;
 	struct work_struct release_work;
+	struct shrinker shrinker;
 	char name[24];
 };
 
@@ -128,6 +152,9 @@ struct kpool_account {
  * @backing: how @data was allocated.
  * @acct: the account charged with @capacity until the memory is returned,
  *	holding a reference on it; NULL when none is.
+ * @memcg: the memory cgroup the memory is charged to, as a token only
+ *	(compared, never dereferenced): recycled memory goes only to a buffer
+ *	of the same cgroup.
  */
 struct kpool_buf {
 	refcount_t ref;
@@ -137,6 +164,7 @@ struct kpool_buf {
 	size_t capacity;
 	u32 tier;
 	enum kpool_backing backing;
+	const void *memcg;
 };
 
 /**
@@ -192,6 +220,7 @@ void kpool_pool_destroy(struct kpool_pool *pool);
 size_t kpool_tier_size(size_t size);
 u32 kpool_pool_tier_index(const struct kpool_pool *pool, size_t size);
 size_t kpool_pool_capacity(const struct kpool_pool *pool, size_t size);
+void kpool_tier_totals(const struct kpool_tier *t, struct kpool_totals *sum);
 struct kpool_pool *kpool_default_pool(void);
 
 /* buf.c: buffers and views */
@@ -200,6 +229,9 @@ struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
 					  size_t size, gfp_t gfp,
 					  struct kpool_account *acct);
+int kpool_views_alloc_charged(struct kpool_pool *pool, size_t size,
+			      gfp_t gfp, struct kpool_account *acct,
+			      struct kpool_view *views, unsigned int n);
 void kpool_buf_put(struct kpool_buf *buf);
 
 /* account.c: quotas */

@@ -33,7 +33,7 @@ MODULE_PARM_DESC(max_file_bytes,
 unsigned int kpool_max_file_handles = 65536;
 module_param_named(max_file_handles, kpool_max_file_handles, uint, 0444);
 MODULE_PARM_DESC(max_file_handles,
-		 "handles one open file may hold (default 65536; EMFILE above)");
+		 "handles one open file may hold, 1..16777216 (default 65536; EMFILE above)");
 
 /* 0 until init sets the default: half of the RAM at load time. */
 unsigned long kpool_max_user_bytes;
@@ -41,10 +41,25 @@ module_param_named(max_user_bytes, kpool_max_user_bytes, ulong, 0444);
 MODULE_PARM_DESC(max_user_bytes,
 		 "capacity bytes of live buffers charged to one user (uid) over all their files, mappings and exported files (default: half of the RAM at load time; EDQUOT above)");
 
-/* Live objects of the user ABI, for KPOOL_IOC_STATS. */
-atomic64_t kpool_nr_handles = ATOMIC64_INIT(0);
-atomic64_t kpool_nr_mappings = ATOMIC64_INIT(0);
-atomic64_t kpool_nr_exports = ATOMIC64_INIT(0);
+/* Live objects of the user ABI, for KPOOL_IOC_STATS; see enum kpool_stat. */
+DEFINE_PER_CPU(long [KPOOL_NR_STATS], kpool_live);
+
+/**
+ * kpool_stat_read() - how many objects of one kind are live.
+ * @s: the kind.
+ *
+ * Context: any context.
+ * Return: the sum over every CPU; exact when nothing changes meanwhile.
+ */
+s64 kpool_stat_read(enum kpool_stat s)
+{
+	s64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(kpool_live, cpu)[s];
+	return sum;
+}
 
 /* The pool every user of the module shares; set once at init. */
 static struct kpool_pool *kpool_pool;
@@ -80,9 +95,12 @@ static int __init kpool_init(void)
 	}
 	if (!kpool_max_user_bytes)
 		kpool_max_user_bytes = (totalram_pages() << PAGE_SHIFT) / 2;
-	ret = kpool_tiers_init();
+	ret = kpool_handles_init();
 	if (ret)
 		return ret;
+	ret = kpool_tiers_init();
+	if (ret)
+		goto err_handles;
 	ret = kpool_buf_cache_init();
 	if (ret)
 		goto err_tiers;
@@ -104,6 +122,8 @@ err_buf_cache:
 	kpool_buf_cache_exit();
 err_tiers:
 	kpool_tiers_exit();
+err_handles:
+	kpool_handles_exit();
 	return ret;
 }
 
@@ -113,6 +133,7 @@ static void __exit kpool_exit(void)
 	kpool_pool_destroy(kpool_pool);
 	kpool_buf_cache_exit();
 	kpool_tiers_exit();
+	kpool_handles_exit();
 }
 
 module_init(kpool_init);

@@ -38,14 +38,14 @@ static void kpool_vm_open(struct vm_area_struct *vma)
 {
 	/* A new VMA on the same pages: it owns a reference of its own. */
 	kpool_buf_get(vma->vm_private_data);
-	atomic64_inc(&kpool_nr_mappings);
+	kpool_stat_add(KPOOL_STAT_MAPPINGS, 1);
 }
 
 static void kpool_vm_close(struct vm_area_struct *vma)
 {
 	/* The reference this VMA owned goes with it. */
 	kpool_buf_put(vma->vm_private_data);
-	atomic64_dec(&kpool_nr_mappings);
+	kpool_stat_add(KPOOL_STAT_MAPPINGS, -1);
 }
 
 /**
@@ -128,6 +128,23 @@ static const struct file_operations kpool_mapfile_fops = {
 	.llseek = no_llseek,
 };
 
+/*
+ * One map file is made per open file of the device, at its first mmap(),
+ * and every mapping made through that file holds it (kpool_mmap_view()).
+ */
+
+/**
+ * kpool_mapfile_create() - a file for mappings of the device to hold.
+ *
+ * Context: process context.
+ * Return: the file, holding one reference for the caller, or an ERR_PTR.
+ */
+struct file *kpool_mapfile_create(void)
+{
+	return anon_inode_getfile("[kpool-map]", &kpool_mapfile_fops, NULL,
+				  O_RDWR);
+}
+
 /**
  * kpool_view_mappable() - whether a view can be mapped.
  * @v: the view.
@@ -204,8 +221,9 @@ static int kpool_map_pages(struct vm_area_struct *vma,
  *	(the pages from the one holding its first byte to the one holding
  *	its last), never longer.
  * @v: the view; the caller keeps its reference, the mapping takes its own.
- * @own_file: give the VMA a file of its own instead of the one being
- *	mapped (for the device, whose file must not outlive its close()).
+ * @mapfile: a file from kpool_mapfile_create() for the VMA to hold
+ *	instead of the one being mapped (for the device, whose file must not
+ *	outlive its close()), or NULL; the caller keeps its reference.
  *
  * A read-only view is mapped only without PROT_WRITE, and such a mapping
  * can never be made writable (no VM_MAYWRITE).
@@ -216,12 +234,11 @@ static int kpool_map_pages(struct vm_area_struct *vma,
  * -ENOMEM; an error of the page-table code.
  */
 int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
-		    bool own_file)
+		    struct file *mapfile)
 {
 	unsigned long len = vma->vm_end - vma->vm_start;
 	size_t first = v->offset >> PAGE_SHIFT;
 	struct kpool_buf *buf = v->buf;
-	struct file *file = NULL;
 	int ret;
 
 	/* VM_SHARED is cleared for read-only files; VM_MAYSHARE is not. */
@@ -233,29 +250,18 @@ int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
 		vma->vm_flags &= ~VM_MAYWRITE;
 	}
 
-	if (own_file) {
-		file = anon_inode_getfile("[kpool-map]", &kpool_mapfile_fops,
-					  NULL, O_RDWR);
-		if (IS_ERR(file))
-			return PTR_ERR(file);
-	}
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_pgoff = first;
 	ret = kpool_map_pages(vma, buf, first);
 	/* On error mmap_region() unmaps what was mapped; no ->close runs. */
-	if (ret) {
-		if (file)
-			fput(file);
+	if (ret)
 		return ret;
-	}
-	if (file) {
-		/* The VMA takes its own reference on the file; drop ours. */
-		vma_set_file(vma, file);
-		fput(file);
-	}
+	/* The VMA takes a reference of its own on the file. */
+	if (mapfile)
+		vma_set_file(vma, mapfile);
 	/* This reference belongs to the VMA; kpool_vm_close() drops it. */
 	vma->vm_private_data = kpool_buf_get(buf);
 	vma->vm_ops = &kpool_vm_ops;
-	atomic64_inc(&kpool_nr_mappings);
+	kpool_stat_add(KPOOL_STAT_MAPPINGS, 1);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <kunit/visibility.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
@@ -146,6 +147,34 @@ out:
 }
 EXPORT_SYMBOL_GPL(kpool_tiers_parse);
 
+/*
+ * Magazines: each CPU keeps, per tier, a few freed buffers (header and
+ * memory) for the next allocation of that tier, as a pool should.  Recycled memory
+ * skips the slab, its memory cgroup charge and the slab's init_on_alloc
+ * clearing of the whole object: kpool clears what the next user can
+ * reach, and nothing else (kpool_zero_len()).  An object keeps the charge
+ * of the cgroup that first allocated it, so it is handed out again only
+ * to a buffer of the same cgroup (kpool_buf.memcg).  At most
+ * %KPOOL_MAG_BYTES per tier and CPU are kept (at most %KPOOL_MAG_MAX
+ * objects), and the pool's shrinker gives them back when memory is short.
+ */
+#define KPOOL_MAG_MAX	8
+#define KPOOL_MAG_BYTES	(2U << 20)
+
+/**
+ * struct kpool_mag - one CPU's kept objects of one tier.
+ * @lock: protects @nr and @slot; taken by this CPU's allocations and frees
+ *	and by the shrinker, with interrupts off.
+ * @nr: buffers kept.
+ * @buf: the buffers, headers and memory, with no reference left; each
+ *	owned by the magazine.
+ */
+struct kpool_mag {
+	spinlock_t lock;	/* see @lock above */
+	unsigned int nr;
+	struct kpool_buf *buf[KPOOL_MAG_MAX];
+};
+
 static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
 			   size_t asked)
 {
@@ -153,27 +182,109 @@ static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
 	/* Page-or-larger tiers are mapped into user space: page-align them. */
 	unsigned int align = size >= PAGE_SIZE ? PAGE_SIZE : 0;
 	char name[48];
+	int cpu;
 
 	if (size != asked)
 		pr_info("%s: tier %zu rounded up to %zu bytes, whole pages, so that a mapping reaches only its buffer\n",
 			pool->name, asked, size);
+	t->stats = alloc_percpu(struct kpool_counters);
+	t->mag = alloc_percpu(struct kpool_mag);
+	if (!t->stats || !t->mag)
+		goto err_percpu;
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(t->mag, cpu)->lock);
 	snprintf(name, sizeof(name), "%s-%zu", pool->name, size);
 	/* The whole object is user data: whitelist all of it for usercopy. */
 	t->cache = kmem_cache_create_usercopy(name, size, align, SLAB_ACCOUNT,
 					      0, size, NULL);
 	if (!t->cache)
-		return -ENOMEM;
+		goto err_percpu;
 	t->size = size;
 	t->costly = get_order(size) > PAGE_ALLOC_COSTLY_ORDER;
+	t->mag_max = clamp_t(size_t, KPOOL_MAG_BYTES / size, 1, KPOOL_MAG_MAX);
 	return 0;
+
+err_percpu:
+	free_percpu(t->mag);
+	free_percpu(t->stats);
+	return -ENOMEM;
+}
+
+/* Give up to @max kept objects of @t back to the slab.  Return: how many. */
+static unsigned long kpool_mag_drain(struct kpool_tier *t, unsigned long max)
+{
+	unsigned long done = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct kpool_mag *mag = per_cpu_ptr(t->mag, cpu);
+		struct kpool_buf *bufs[KPOOL_MAG_MAX];
+		unsigned int n = 0;
+		unsigned long flags;
+
+		spin_lock_irqsave(&mag->lock, flags);
+		while (mag->nr && done + n < max)
+			bufs[n++] = mag->buf[--mag->nr];
+		spin_unlock_irqrestore(&mag->lock, flags);
+		/* The buffers are ours alone now: back to their slabs. */
+		while (n) {
+			struct kpool_buf *buf = bufs[--n];
+
+			kmem_cache_free(t->cache, buf->data);
+			kpool_buf_header_free(buf);
+			done++;
+		}
+	}
+	return done;
+}
+
+static void kpool_tier_exit(struct kpool_tier *t)
+{
+	if (t->mag)
+		kpool_mag_drain(t, ULONG_MAX);
+	kmem_cache_destroy(t->cache);
+	free_percpu(t->mag);
+	free_percpu(t->stats);
+}
+
+static unsigned long kpool_shrink_count(struct shrinker *shrinker,
+					struct shrink_control *sc)
+{
+	struct kpool_pool *pool = container_of(shrinker, struct kpool_pool,
+					       shrinker);
+	unsigned long n = 0;
+	unsigned int i;
+	int cpu;
+
+	for (i = 0; i < pool->ntiers; i++)
+		for_each_possible_cpu(cpu)
+			n += READ_ONCE(per_cpu_ptr(pool->tier[i].mag, cpu)->nr);
+	return n ?: SHRINK_EMPTY;
+}
+
+static unsigned long kpool_shrink_scan(struct shrinker *shrinker,
+				       struct shrink_control *sc)
+{
+	struct kpool_pool *pool = container_of(shrinker, struct kpool_pool,
+					       shrinker);
+	unsigned long done = 0;
+	unsigned int i;
+
+	/* Largest tiers first: they give back the most per object. */
+	for (i = pool->ntiers; i-- && done < sc->nr_to_scan;)
+		done += kpool_mag_drain(&pool->tier[i],
+					sc->nr_to_scan - done);
+	return done;
 }
 
 static void kpool_pool_free(struct kpool_pool *pool)
 {
 	unsigned int i;
 
+	unregister_shrinker(&pool->shrinker);
 	for (i = 0; i < pool->ntiers; i++)
-		kmem_cache_destroy(pool->tier[i].cache);
+		kpool_tier_exit(&pool->tier[i]);
+	free_percpu(pool->fallback.stats);
 	kfree(pool);
 }
 
@@ -222,17 +333,30 @@ struct kpool_pool *kpool_pool_create(const char *name, const size_t *sizes,
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));
 	INIT_WORK(&pool->release_work, kpool_pool_release_work);
+	pool->fallback.stats = alloc_percpu(struct kpool_counters);
+	if (!pool->fallback.stats) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 	for (i = 0; i < n; i++) {
 		ret = kpool_tier_init(pool, &pool->tier[i], sizes[i]);
 		if (ret)
-			goto err_destroy_caches;
+			goto err_tiers;
 	}
 	pool->ntiers = n;
+	pool->shrinker.count_objects = kpool_shrink_count;
+	pool->shrinker.scan_objects = kpool_shrink_scan;
+	pool->shrinker.seeks = DEFAULT_SEEKS;
+	ret = register_shrinker(&pool->shrinker, "kpool-%s", pool->name);
+	if (ret)
+		goto err_tiers;
 	return pool;
 
-err_destroy_caches:
+err_tiers:
 	while (i--)
-		kmem_cache_destroy(pool->tier[i].cache);
+		kpool_tier_exit(&pool->tier[i]);
+	free_percpu(pool->fallback.stats);
+err_free:
 	kfree(pool);
 	return ERR_PTR(ret);
 }
@@ -241,16 +365,17 @@ EXPORT_SYMBOL_GPL(kpool_pool_create);
 static bool kpool_tier_busy(const struct kpool_pool *pool,
 			    const struct kpool_tier *t)
 {
-	long in_use = atomic_long_read(&t->stats.in_use);
+	struct kpool_totals sum;
 
-	if (!in_use)
+	kpool_tier_totals(t, &sum);
+	if (!sum.in_use)
 		return false;
 	if (t->cache)
-		pr_err("%s: %ld buffers of tier %zu still in use\n",
-		       pool->name, in_use, t->size);
+		pr_err("%s: %lld buffers of tier %zu still in use\n",
+		       pool->name, sum.in_use, t->size);
 	else
-		pr_err("%s: %ld fallback buffers still in use\n",
-		       pool->name, in_use);
+		pr_err("%s: %lld fallback buffers still in use\n",
+		       pool->name, sum.in_use);
 	return true;
 }
 
@@ -334,6 +459,29 @@ size_t kpool_pool_capacity(const struct kpool_pool *pool, size_t size)
 }
 EXPORT_SYMBOL_GPL(kpool_pool_capacity);
 
+/**
+ * kpool_tier_totals() - the counters of a tier, summed over every CPU.
+ * @t: the tier, or a pool's fallback.
+ * @sum: receives the sums.
+ *
+ * Context: any context.  Exact when nothing allocates or frees meanwhile.
+ */
+void kpool_tier_totals(const struct kpool_tier *t, struct kpool_totals *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct kpool_counters *c = per_cpu_ptr(t->stats, cpu);
+
+		sum->allocs += READ_ONCE(c->allocs);
+		sum->frees += READ_ONCE(c->frees);
+		sum->spills += READ_ONCE(c->spills);
+	}
+	sum->in_use = sum->allocs - sum->frees;
+}
+EXPORT_SYMBOL_GPL(kpool_tier_totals);
+
 /* Zeroed, page-rounded memory from order-0 pages; vmalloc may sleep. */
 static void *kpool_pages_alloc(size_t capacity, gfp_t gfp)
 {
@@ -354,11 +502,123 @@ VISIBLE_IF_KUNIT gfp_t kpool_costly_try_gfp(gfp_t gfp)
 EXPORT_SYMBOL_IF_KUNIT(kpool_costly_try_gfp);
 
 /*
- * Zeroed memory of one tier.  A costly tier (the 1 MiB one: order-8 slabs)
- * is what fragmentation takes away first, so its slab is tried once without
- * direct reclaim or compaction stalls; when none can be had the buffer
- * spills to order-0 pages.  It stays a buffer of its tier all the same:
- * same capacity, same counters, plus one spill.
+ * The bytes of a new buffer of @size bytes and @capacity that are cleared:
+ * every byte anyone can reach through the user ABI, which is [0, @size)
+ * and, for a buffer of a page or more, the rest of the pages holding it
+ * (a mapping's reach); the whole capacity when the caller asked with
+ * __GFP_ZERO.
+ */
+static size_t kpool_zero_len(size_t size, size_t capacity, gfp_t gfp)
+{
+	if (gfp & __GFP_ZERO)
+		return capacity;
+	if (capacity >= PAGE_SIZE)
+		return min(PAGE_ALIGN(size), capacity);
+	return size;
+}
+
+/**
+ * kpool_current_memcg() - the memory cgroup the current task is charged in.
+ *
+ * Return: a token that identifies it (never dereferenced), or NULL
+ * without memory cgroups.
+ */
+const void *kpool_current_memcg(void)
+{
+	const void *memcg = NULL;
+
+	if (IS_ENABLED(CONFIG_MEMCG) && !mem_cgroup_disabled()) {
+		rcu_read_lock();
+		memcg = mem_cgroup_from_task(current);
+		rcu_read_unlock();
+	}
+	return memcg;
+}
+
+/* A kept buffer of @t charged to @memcg, or NULL. */
+static struct kpool_buf *kpool_mag_pop(struct kpool_tier *t,
+				       const void *memcg)
+{
+	struct kpool_mag *mag = raw_cpu_ptr(t->mag);
+	struct kpool_buf *buf = NULL;
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&mag->lock, flags);
+	for (i = mag->nr; i--;) {
+		if (mag->buf[i]->memcg != memcg)
+			continue;
+		/* The buffer is the caller's now. */
+		buf = mag->buf[i];
+		mag->buf[i] = mag->buf[--mag->nr];
+		break;
+	}
+	spin_unlock_irqrestore(&mag->lock, flags);
+	return buf;
+}
+
+/* Keep a freed buffer for the next allocation, if there is room. */
+static bool kpool_mag_push(struct kpool_tier *t, struct kpool_buf *buf)
+{
+	struct kpool_mag *mag = raw_cpu_ptr(t->mag);
+	unsigned long flags;
+	bool kept = false;
+
+	spin_lock_irqsave(&mag->lock, flags);
+	if (mag->nr < t->mag_max) {
+		/* The magazine owns the buffer now. */
+		mag->buf[mag->nr++] = buf;
+		kept = true;
+	}
+	spin_unlock_irqrestore(&mag->lock, flags);
+	return kept;
+}
+
+/* A new buffer's memory is counted in its tier and its pool. */
+static void kpool_mem_count(struct kpool_pool *pool, struct kpool_tier *t,
+			    size_t capacity)
+{
+	this_cpu_inc(t->stats->allocs);
+	atomic64_add(capacity, &pool->bytes_in_use);
+}
+
+/**
+ * kpool_mem_reuse() - a kept buffer of a tier, for a new allocation.
+ * @pool: the pool.
+ * @idx: the tier, from kpool_pool_tier_index(pool, @size).
+ * @size: bytes wanted.
+ * @gfp: allocation flags; __GFP_ZERO clears the whole capacity.
+ * @memcg: the caller's memory cgroup (kpool_current_memcg()).
+ *
+ * Return: a buffer with its memory, cleared as far as kpool_zero_len()
+ * says, counted; its reference count and account are the caller's to set.
+ * NULL when this CPU keeps none.
+ */
+struct kpool_buf *kpool_mem_reuse(struct kpool_pool *pool, u32 idx,
+				  size_t size, gfp_t gfp, const void *memcg)
+{
+	struct kpool_tier *t;
+	struct kpool_buf *buf;
+
+	if (idx == KPOOL_TIER_FALLBACK)
+		return NULL;
+	t = &pool->tier[array_index_nospec(idx, pool->ntiers)];
+	buf = kpool_mag_pop(t, memcg);
+	if (buf) {
+		memset(buf->data, 0, kpool_zero_len(size, t->size, gfp));
+		kpool_mem_count(pool, t, t->size);
+	}
+	return buf;
+}
+
+/*
+ * New memory of one tier: an object of the slab, which clears it whole once
+ * (__GFP_ZERO and init_on_alloc are one and the same clearing there).  A
+ * costly tier (the 1 MiB one: order-8 slabs) is what fragmentation takes
+ * away first, so its slab is tried once without direct reclaim or
+ * compaction stalls; when none can be had the buffer spills to order-0
+ * pages.  It stays a buffer of its tier all the same: same capacity, same
+ * counters, plus one spill.
  */
 static void *kpool_tier_mem_alloc(struct kpool_tier *t, gfp_t gfp,
 				  enum kpool_backing *backing)
@@ -366,16 +626,15 @@ static void *kpool_tier_mem_alloc(struct kpool_tier *t, gfp_t gfp,
 	void *p;
 
 	*backing = KPOOL_BACKING_SLAB;
-	if (!t->costly)
-		return kmem_cache_zalloc(t->cache, gfp);
-
-	p = kmem_cache_zalloc(t->cache, kpool_costly_try_gfp(gfp));
-	if (p)
+	gfp |= __GFP_ZERO;
+	p = kmem_cache_alloc(t->cache, t->costly ? kpool_costly_try_gfp(gfp) :
+				       gfp);
+	if (p || !t->costly)
 		return p;
 	p = kpool_pages_alloc(t->size, gfp);
 	if (p) {
 		*backing = KPOOL_BACKING_VMALLOC;
-		atomic64_inc(&t->stats.spills);
+		this_cpu_inc(t->stats->spills);
 	}
 	return p;
 }
@@ -392,33 +651,32 @@ static struct kpool_tier *kpool_buf_tier(const struct kpool_buf *buf)
 /**
  * kpool_mem_alloc() - give a buffer header its memory.
  * @pool: the pool to take it from.
- * @buf: the header; @data, @capacity, @tier, @backing and @pool are set.
- * @size: bytes wanted, at least 1.
+ * @buf: the header; @data, @capacity, @tier, @backing, @memcg and @pool
+ *	are set.
+ * @idx: the tier, from kpool_pool_tier_index(pool, @size).
+ * @capacity: its capacity, from kpool_pool_capacity(pool, @size).
  * @gfp: allocation flags; the fallback needs a context that may sleep.
+ * @memcg: the caller's memory cgroup (kpool_current_memcg()).
  *
- * The memory is zeroed over its whole capacity and counted in its tier.
+ * New memory is cleared whole; it is counted in its tier.
  *
  * Return: 0, or -ENOMEM with @buf's memory fields untouched.
  */
-int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf,
-		    size_t size, gfp_t gfp)
+int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf, u32 idx,
+		    size_t capacity, gfp_t gfp, const void *memcg)
 {
-	u32 idx = kpool_pool_tier_index(pool, size);
 	enum kpool_backing backing = KPOOL_BACKING_VMALLOC;
 	struct kpool_tier *t;
-	size_t capacity;
 	void *data;
 
 	/* The size is the caller's choice, perhaps a user's: fail quietly. */
 	gfp |= __GFP_NOWARN;
 	if (idx == KPOOL_TIER_FALLBACK) {
 		t = &pool->fallback;
-		capacity = kpool_pool_capacity(pool, size);
-		data = capacity ? kpool_pages_alloc(capacity, gfp) : NULL;
+		data = kpool_pages_alloc(capacity, gfp);
 	} else {
 		idx = array_index_nospec(idx, pool->ntiers);
 		t = &pool->tier[idx];
-		capacity = t->size;
 		data = kpool_tier_mem_alloc(t, gfp, &backing);
 	}
 	if (!data)
@@ -429,31 +687,42 @@ int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf,
 	buf->capacity = capacity;
 	buf->tier = idx;
 	buf->backing = backing;
-	atomic_long_inc(&t->stats.in_use);
-	atomic64_inc(&t->stats.allocs);
-	atomic64_add(capacity, &pool->bytes_in_use);
+	buf->memcg = memcg;
+	kpool_mem_count(pool, t, capacity);
 	return 0;
 }
 
 /**
  * kpool_mem_free() - return a buffer's memory to where it came from.
  * @buf: a buffer whose last reference is gone.
+ *
+ * A tier buffer is kept whole (header and memory) in this CPU's magazine
+ * while there is room and the pool lives; else its memory goes back to the
+ * slab or to vmalloc.
+ *
+ * Return: true when @buf was kept: it belongs to the magazine now and the
+ * caller must not touch it; false when the caller frees the header.
  */
-void kpool_mem_free(struct kpool_buf *buf)
+bool kpool_mem_free(struct kpool_buf *buf)
 {
 	struct kpool_tier *t = kpool_buf_tier(buf);
 	struct kpool_pool *pool = buf->pool;
+	size_t capacity = buf->capacity;
+	bool kept = false;
 
 	if (buf->backing == KPOOL_BACKING_VMALLOC)
 		vfree(buf->data);
-	else
+	else if (!READ_ONCE(pool->dead))
+		kept = kpool_mag_push(t, buf);
+	/* Kept or not, the buffer is gone for the counters. */
+	if (!kept && buf->backing == KPOOL_BACKING_SLAB)
 		kmem_cache_free(t->cache, buf->data);
-	atomic64_inc(&t->stats.frees);
-	atomic_long_dec(&t->stats.in_use);
+	this_cpu_inc(t->stats->frees);
 	/* Fully ordered: pairs with the barrier in kpool_pool_destroy(). */
-	if (!atomic64_sub_return(buf->capacity, &pool->bytes_in_use) &&
+	if (!atomic64_sub_return(capacity, &pool->bytes_in_use) &&
 	    kpool_pool_claim(pool))
 		queue_work(kpool_release_wq, &pool->release_work);
+	return kept;
 }
 
 /**
