@@ -7,9 +7,11 @@
 # status is 1 when anything failed.
 #   1. libcheck, linked against libkpool.so and against libkpool.a
 #   2. libkpool.so exports exactly the functions of libkpool.map
-#   3. every exported function has a man page; every page renders
-#      without a groff warning; their footers carry the version of
-#      uapi/linux/kpool.h
+#   3. kpool(4) and a man page for every exported function exist (a page
+#      of its own or a .so link to one that documents it); every page
+#      renders without a warning (groff -man -ww, and man --warnings
+#      where man-db is installed); their footers take the version of
+#      uapi/linux/kpool.h at install time (@KPOOL_VERSION@)
 #   4. the README's code example builds statically against libkpool and,
 #      without /dev/kpool, fails with a clear message and exit status 1
 set -uo pipefail
@@ -66,13 +68,32 @@ fi
 # ---- 3. man pages
 hdr=$ROOT/uapi/linux/kpool.h
 ver=$(sed -n 's/^#define KPOOL_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\).*/\2/p' "$hdr" | paste -sd.)
-missing=()
+missing=() undocumented=()
 for f in $funcs; do
 	page=$lib/man/$f.3
 	if [[ ! -f $page ]]; then
 		missing+=("$f")
+		continue
+	fi
+	target=$(sed -n 's/^\.so man3\/\(.*\)$/\1/p' "$page" | head -n 1)
+	[[ -n $target ]] && page=$lib/man/$target
+	# The page (its own, or the one its link leads to) names the function
+	# under NAME and declares it under SYNOPSIS.
+	if ! sed -n '/^\.SH NAME/,/^\.SH SYNOPSIS/p' "$page" 2>/dev/null | grep -qw -- "$f" ||
+		! sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$page" | grep -q -- "[ *]$f("; then
+		undocumented+=("$f")
 	fi
 done
+if ((${#undocumented[@]} == 0)); then
+	ok 0 "every function's page names it under NAME and declares it under SYNOPSIS"
+else
+	ok 1 "not named and declared by their pages: ${undocumented[*]}"
+fi
+if [[ -f $lib/man/kpool.4 ]]; then
+	ok 0 "the device has its page, kpool(4)"
+else
+	ok 1 "no kpool(4) page: userspace/lib/man/kpool.4"
+fi
 if ((${#missing[@]} == 0)); then
 	ok 0 "every exported function has a page in userspace/lib/man/"
 else
@@ -92,19 +113,49 @@ for page in "${pages[@]}"; do
 	# with every groff warning on; any output on stderr fails it.
 	err=$(sed "s/@KPOOL_VERSION@/$ver/g" "$page" |
 		LC_ALL=C.UTF-8 MANWIDTH=80 groff -man -ww -z -Tutf8 2>&1 >/dev/null)
+	if command -v man >/dev/null; then
+		sed "s/@KPOOL_VERSION@/$ver/g" "$page" >"$OUT/page.tmp"
+		err+=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$OUT/page.tmp" 2>&1 >/dev/null)
+	fi
 	if [[ -z $err ]]; then
-		ok 0 "$name renders without warnings (groff -man -ww)"
+		ok 0 "$name renders without warnings (groff -man -ww, man --warnings)"
 	else
 		diag <<<"$err"
 		ok 1 "$name renders without warnings (groff -man -ww)"
 	fi
 done
-for page in "$lib"/man/*.[34]; do
+for page in "$lib"/libkpool.3 "$lib"/man/*.[34]; do
 	[[ -f $page ]] || continue
 	head -n 3 "$page" | grep -q '^\.so ' && continue
 	grep -q '^\.TH .*@KPOOL_VERSION@' "$page"
 	ok $? "${page#"$ROOT"/}: its footer's version comes from the header (@KPOOL_VERSION@, now $ver)"
 done
+
+# The installed pages: every one, the version put in.
+inst=$OUT/install
+rm -rf "$inst"
+if make -s -C "$lib" install DESTDIR="$inst" PREFIX=/usr >"$OUT/install.log" 2>&1; then
+	bad=()
+	for f in $funcs; do
+		[[ -s $inst/usr/share/man/man3/$f.3 ]] || bad+=("$f.3")
+	done
+	[[ -s $inst/usr/share/man/man4/kpool.4 ]] || bad+=(kpool.4)
+	if grep -rq '@KPOOL_VERSION@' "$inst/usr/share/man"; then
+		bad+=("@KPOOL_VERSION@ left in: $(grep -rl '@KPOOL_VERSION@' "$inst/usr/share/man" | xargs -n1 basename | paste -sd' ')")
+	fi
+	if ! grep -q "^\.TH KPOOL 4 .* \"kpool $ver\"" "$inst/usr/share/man/man4/kpool.4" 2>/dev/null; then
+		bad+=("kpool.4's footer does not say kpool $ver")
+	fi
+	if ((${#bad[@]} == 0)); then
+		ok 0 "make install puts every page in man3 and man4 with version $ver"
+	else
+		ok 1 "make install: ${bad[*]}"
+	fi
+else
+	diag <"$OUT/install.log"
+	ok 1 "make install DESTDIR=... of userspace/lib failed"
+fi
+rm -rf "$inst"
 
 # ---- 4. the README example, without /dev/kpool
 ex=$OUT/readme_example.c
