@@ -62,7 +62,7 @@ static void test_strerror(void)
 		{ ENOENT, "no such handle" },
 		{ EINVAL, "invalid argument" },
 		{ E2BIG, "max_buffer_size" },
-		{ EDQUOT, "max_file_bytes" },
+		{ EDQUOT, "max_user_bytes" },
 		{ EMFILE, "max_file_handles" },
 		{ ENOMEM, "out of memory" },
 		{ ENOTTY, "not a kpool device" },
