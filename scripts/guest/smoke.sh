@@ -53,4 +53,23 @@ if ! insmod "$KPOOL_MODULE"; then
 	echo "smoke: kpool does not load again after the refused loads"
 	exit 1
 fi
+
+# The example user of the in-kernel API (examples/kernel), when given:
+# its load runs its checks and fails if one does not hold.  Reported on a
+# line of its own (scripts/check counts it as a test of its own); it does
+# not change this script's status.
+ex=${KPOOL_FILES:-}/kpool_example.ko
+if [ -f "$ex" ]; then
+	if insmod "$ex"; then
+		dmesg | grep 'kpool_example: ' | sed 's/^\[[^]]*\] /kexample: /'
+		if rmmod kpool_example; then
+			echo "kpool-kexample: result ok"
+		else
+			echo "kpool-kexample: result failed (rmmod kpool_example)"
+		fi
+	else
+		dmesg | grep 'kpool_example: ' | sed 's/^\[[^]]*\] /kexample: /'
+		echo "kpool-kexample: result failed (insmod refused: a check failed, or a symbol is missing)"
+	fi
+fi
 exit "$fail"

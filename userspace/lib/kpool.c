@@ -296,7 +296,7 @@ const char *kpool_strerror(int err)
 		s = "size above the module's max_buffer_size";
 		break;
 	case EDQUOT:
-		s = "this file's byte quota (max_file_bytes) would be exceeded";
+		s = "a byte quota would be exceeded: this file's (max_file_bytes) or this user's (max_user_bytes)";
 		break;
 	case EMFILE:
 		s = "too many handles in this file (max_file_handles) or too many open files";

@@ -209,7 +209,7 @@ static void test_views(struct kpool *kp)
 {
 	static const char msg[] = "0123456789abcdef";
 	struct kpool_info in;
-	__u32 h, d, tail, sl;
+	__u32 h = 0, d, tail, sl;
 	char buf[32];
 
 	if (!kt_expect(LIB(kpool_buf_alloc(kp, 16, &h, NULL)), 0, "alloc 16"))
@@ -350,7 +350,7 @@ static void test_materialize(struct kpool *kp)
 
 static void test_stats(struct kpool *kp)
 {
-	struct kpool_stats a, b;
+	struct kpool_stats a = { 0 }, b = { 0 };
 	__u32 h;
 
 	kt_expect(LIB(kpool_stats_get(kp, NULL)), EINVAL,
