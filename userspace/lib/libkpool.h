@@ -38,8 +38,10 @@
 extern "C" {
 #endif
 
-#define LIBKPOOL_VERSION_MAJOR	1
-#define LIBKPOOL_VERSION_MINOR	0
+/* The library is versioned with the header (the project's one version). */
+#define LIBKPOOL_VERSION_MAJOR	KPOOL_VERSION_MAJOR
+#define LIBKPOOL_VERSION_MINOR	KPOOL_VERSION_MINOR
+#define LIBKPOOL_VERSION_PATCH	KPOOL_VERSION_PATCH
 
 /* The device kpool_open() opens. */
 #define KPOOL_DEVICE		"/dev/kpool"
