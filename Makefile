@@ -6,6 +6,8 @@
 #   make demo        boot Debian's stock kernel in QEMU and show kpool at work
 #   make install     install libkpool and kpoolctl (PREFIX=/usr/local, DESTDIR)
 #   make check       the test suite (lint, stock kernel, KUnit, userspace, KCSAN, harness)
+#   make bench       kpool's costs against its floors and peers, in the stock kernel (QEMU);
+#                    table, targets, bench/results/bench.csv and bench.png (scripts/bench)
 #   make lint        checkpatch, kernel-doc, W=1, sparse
 #   make deps        install the Debian packages needed (only what is missing)
 #   make test-kernel build (or find in the cache) the debug test kernel
@@ -15,7 +17,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 SCRIPTS := $(CURDIR)/scripts
 
-.PHONY: all modules demo install check lint deps test-kernel kcsan-kernel clean help
+.PHONY: all modules demo install check bench lint deps test-kernel kcsan-kernel clean help
 
 all: modules
 
@@ -37,6 +39,9 @@ install:
 
 check:
 	@"$(SCRIPTS)/check"
+
+bench:
+	@"$(SCRIPTS)/bench"
 
 lint:
 	@"$(SCRIPTS)/lint"

@@ -43,6 +43,18 @@ for line in open(log, errors="replace"):
 
 kernel_done = "kernel done" in info
 user_done = any(i.startswith("user rows done") for i in info)
+# Every row the benches tried printed ROW or ERROR: count them against that.
+for i in info:
+    if i.startswith("kernel tiers "):
+        want = 6 * int(i.split()[2])
+        have = sum(1 for k in rows if k[0] == "kernel")
+        if have + sum(1 for e in errors if e.startswith("kernel,")) != want:
+            errors.append("kernel bench: %d rows of %d" % (have, want))
+    if i.startswith("user rows done: "):
+        want = int(i.split()[3])
+        have = sum(1 for k in rows if k[0] == "user")
+        if have + sum(1 for e in errors if e.startswith("user,")) < want:
+            errors.append("user bench: %d rows of %d" % (have, want))
 
 
 def get(side, group, name, size):

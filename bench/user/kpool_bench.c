@@ -42,6 +42,7 @@
 static int reps = 7;
 static double rep_ns = 20e6;
 static int failures;
+static int rows_tried;
 static int kfd = -1;		/* /dev/kpool, for the single-threaded rows */
 static int drm_fd = -1;		/* vgem's card, or -1 */
 
@@ -102,6 +103,7 @@ static void row(const char *group, const char *name, long size, op_fn fn,
 	uint64_t t;
 	int r;
 
+	rows_tried++;
 	snprintf(cur_row, sizeof(cur_row), "user,%s,%s,%ld", group, name, size);
 	err_msg[0] = 0;
 	for (;;) {
@@ -919,6 +921,6 @@ int main(int argc, char **argv)
 		failures++;
 	}
 	close(kfd);
-	printf("INFO user rows done, %d failed\n", failures);
+	printf("INFO user rows done: %d rows, %d failed\n", rows_tried, failures);
 	return failures ? 1 : 0;
 }
