@@ -163,6 +163,10 @@ for name, value, op, limit in targets:
         nmiss += not good
     print("  %-4s %8s  (want %s %.2f)  %s" % (verdict, shown, op, limit, name))
 print("  %d PASS, %d MISS" % (npass, nmiss))
+if any("heap alloc:on" in i for i in info):
+    print("  note: this kernel zeroes every slab object and page it hands out (init_on_alloc,"
+          " Debian's default): kmem_cache_alloc and alloc_pages zero too, and kpool's own"
+          " zeroing comes on top of it")
 
 # ------------------------------------------------------------------ files
 status = 0
