@@ -4,7 +4,7 @@
 printed (scripts/guest/bench.sh) into a table on the terminal, a CSV, a
 gnuplot PNG and the targets section.
 
-  report.py LOG OUTDIR HOST_MEMSET_NS CPU_MODEL
+  report.py LOG OUTDIR HOST_MEMSET_NS CPU_MODEL HOST_INFO
 
 Exit status: 0 when both benches finished and every row was measured,
 1 when a row failed or a bench did not finish, 3 when the CSV or the PNG
@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 
-log, outdir, host_memset, cpu_model = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+log, outdir, host_memset, cpu_model, host_info = \
+    sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
 
 rows = {}       # (side, group, name, size) -> dict
 order = []
@@ -86,7 +87,7 @@ for i in info:
     if i.startswith(("cpu", "cpuflag", "ncpus", "kernel 6", "kernel ", "memcg", "vgem", "tiers", "kernel tiers", "shell cgroup")):
         print("  " + i)
 guest_memset = get("user", "floor", "memset", 65536)
-print("  QEMU -cpu %s" % cpu_model)
+print("  QEMU TCG -cpu %s; host: %s" % (cpu_model, host_info))
 if guest_memset:
     print("  memset of 64 KiB: guest %s, host %s: guest/host %.1fx"
           % (fmt_ns(guest_memset), fmt_ns(host_memset), guest_memset / host_memset))

@@ -60,9 +60,6 @@ struct bench_ctx {
 	void *scratch;		/* OP_MEMSET's buffer, kvmalloc()ed */
 };
 
-/* Through a pointer the compiler cannot see through: a real call. */
-static void *(*volatile bench_memset)(void *, int, size_t) = memset;
-
 /* One alloc + free (or one memset) of @c->size bytes: 0 or -ENOMEM. */
 static int bench_once(enum bench_op op, struct bench_ctx *c)
 {
@@ -105,11 +102,12 @@ static int bench_once(enum bench_op op, struct bench_ctx *c)
 		return 0;
 	case OP_MEMSET:
 		/*
-		 * The kernel's memset(), called: GCC would inline a memset of
-		 * a variable size as rep stosb, which is not what the kernel
-		 * zeroes with (memset() picks its loop by CPU feature).
+		 * The kernel's memset(), called (__memset is the same code
+		 * under a name GCC does not know): GCC would inline a memset
+		 * of a variable size as rep stosb, which is not what the
+		 * kernel zeroes with (memset() picks its loop by CPU feature).
 		 */
-		bench_memset(c->scratch, 0, c->size);
+		__memset(c->scratch, 0, c->size);
 		/* Keep the compiler from dropping the stores. */
 		barrier_data(c->scratch);
 		return 0;
