@@ -10,6 +10,8 @@
 #   make dkms-install   kpool's sources to /usr/src/kpool-<version>, dkms add, build, install
 #   make dkms-uninstall dkms remove --all, remove /usr/src/kpool-<version>
 #   make check       the test suite (lint, stock kernel, KUnit, userspace, KCSAN, harness)
+#   make bench       kpool's costs against its floors and peers, in the stock kernel (QEMU);
+#                    table, targets, bench/results/bench.csv and bench.png (scripts/bench)
 #   make lint        checkpatch, kernel-doc, W=1, sparse
 #   make deps        install the Debian packages needed (only what is missing; FOR=demo|lint|test-kernel|check)
 #   make test-kernel build (or find in the cache) the debug test kernel
@@ -51,7 +53,7 @@ dkms_k = $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))
 
 .PHONY: all modules demo install uninstall install-module uninstall-module \
 	install-data uninstall-data dkms-source dkms-install dkms-uninstall version \
-	check lint deps test-kernel kcsan-kernel clean help
+	check bench lint deps test-kernel kcsan-kernel clean help
 
 all: modules
 
@@ -138,6 +140,9 @@ dkms-uninstall:
 
 check:
 	@"$(SCRIPTS)/check"
+
+bench:
+	@"$(SCRIPTS)/bench"
 
 lint:
 	@"$(SCRIPTS)/lint"
