@@ -52,18 +52,18 @@ void kpool_buf_cache_exit(void)
 
 /*
  * A buffer of @size bytes from tier @idx of @pool, whose capacity is
- * @capacity (both from kpool_pool_pick()), not charged to any account.
+ * @capacity (both from kpool_pool_pick()), for a task of cgroup @memcg
+ * (kpool_current_memcg()), not charged to any account.
  */
 static struct kpool_buf *kpool_buf_make(struct kpool_pool *pool, u32 idx,
 					size_t capacity, size_t size,
-					gfp_t gfp)
+					gfp_t gfp, const void *memcg)
 {
-	const void *memcg = kpool_current_memcg();
 	struct kpool_buf *buf;
 	int ret;
 
 	/* A buffer this CPU kept, header and memory, else a new one. */
-	buf = kpool_mem_reuse(pool, idx, size, gfp, memcg);
+	buf = kpool_mem_reuse(pool, idx, capacity, size, gfp, memcg);
 	if (buf)
 		goto out;
 	buf = kmem_cache_alloc(kpool_buf_cache,
@@ -129,7 +129,8 @@ struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 	idx = kpool_pool_pick(pool, size, &capacity);
 	if (!capacity)
 		return ERR_PTR(-ENOMEM);
-	return kpool_buf_make(pool, idx, capacity, size, gfp);
+	return kpool_buf_make(pool, idx, capacity, size, gfp,
+			      kpool_current_memcg());
 }
 EXPORT_SYMBOL_GPL(kpool_buf_alloc);
 
@@ -176,7 +177,8 @@ struct kpool_buf *kpool_buf_alloc_charged(struct kpool_pool *pool,
 		return ERR_PTR(-ENOMEM);
 	if (kpool_account_charge(acct, capacity))
 		return ERR_PTR(-EDQUOT);
-	buf = kpool_buf_make(pool, idx, capacity, size, gfp);
+	buf = kpool_buf_make(pool, idx, capacity, size, gfp,
+			     kpool_current_memcg());
 	if (IS_ERR(buf)) {
 		kpool_account_uncharge(acct, capacity);
 		return buf;
@@ -207,6 +209,7 @@ int kpool_views_alloc_charged(struct kpool_pool *pool, size_t size,
 			      gfp_t gfp, struct kpool_account *acct,
 			      struct kpool_view *views, unsigned int n)
 {
+	const void *memcg = kpool_current_memcg();
 	size_t capacity, total;
 	unsigned int i;
 	int ret;
@@ -221,22 +224,39 @@ int kpool_views_alloc_charged(struct kpool_pool *pool, size_t size,
 		return -ENOMEM;
 	if (kpool_account_charge(acct, total))
 		return -EDQUOT;
-	for (i = 0; i < n; i++) {
-		struct kpool_buf *buf;
+	for (i = 0; i < n;) {
+		struct kpool_buf *bufs[16];
+		unsigned int got, j;
 
 		/* A killed task gets nothing: it would only free it all. */
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			goto err_put;
 		}
-		buf = kpool_buf_make(pool, idx, capacity, size, gfp);
-		if (IS_ERR(buf)) {
-			ret = PTR_ERR(buf);
-			goto err_put;
+		/* Kept buffers a batch at a time, else new ones. */
+		got = kpool_mem_reuse_bulk(pool, idx, capacity, size, gfp,
+					   memcg, bufs,
+					   min_t(unsigned int, n - i,
+						 ARRAY_SIZE(bufs)));
+		for (j = 0; j < got; j++) {
+			refcount_set(&bufs[j]->ref, 1);
+			bufs[j]->acct = NULL;
 		}
-		/* Each buffer holds its own reference on @acct. */
-		kpool_buf_charged(buf, acct);
-		views[i] = (struct kpool_view){ .buf = buf, .len = size };
+		if (!got) {
+			bufs[0] = kpool_buf_make(pool, idx, capacity, size, gfp,
+						 memcg);
+			if (IS_ERR(bufs[0])) {
+				ret = PTR_ERR(bufs[0]);
+				goto err_put;
+			}
+			got = 1;
+		}
+		for (j = 0; j < got; j++, i++) {
+			/* Each buffer holds its own reference on @acct. */
+			kpool_buf_charged(bufs[j], acct);
+			views[i] = (struct kpool_view){ .buf = bufs[j],
+							.len = size };
+		}
 		if (gfpflags_allow_blocking(gfp))
 			cond_resched();
 	}

@@ -157,7 +157,12 @@ void kpool_tiers_exit(void);
 int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf, u32 idx,
 		    size_t capacity, gfp_t gfp, const void *memcg);
 struct kpool_buf *kpool_mem_reuse(struct kpool_pool *pool, u32 idx,
-				  size_t size, gfp_t gfp, const void *memcg);
+				  size_t capacity, size_t size, gfp_t gfp,
+				  const void *memcg);
+unsigned int kpool_mem_reuse_bulk(struct kpool_pool *pool, u32 idx,
+				  size_t capacity, size_t size, gfp_t gfp,
+				  const void *memcg, struct kpool_buf **bufs,
+				  unsigned int n);
 bool kpool_mem_free(struct kpool_buf *buf);
 const void *kpool_current_memcg(void);
 

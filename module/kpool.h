@@ -70,17 +70,17 @@ struct kpool_mag;
  * @costly: allocations need a slab of an order above
  *	PAGE_ALLOC_COSTLY_ORDER: tried without direct reclaim, then spilled
  *	to page-backed memory (see kpool_buf_alloc()).
- * @mag_max: objects each CPU's magazine of @mag may keep.
- * @mag: per CPU, objects of freed buffers kept for the next allocation
- *	of this tier (tier.c); NULL for the fallback.
+ * @mag: per CPU, freed buffers kept for the next allocation of this tier
+ *	(or, for the fallback, of the same capacity); see tier.c.
+ * @depot: freed buffers kept for every CPU, when a CPU's @mag is full.
  * @stats: per-CPU counters.
  */
 struct kpool_tier {
 	struct kmem_cache *cache;
 	size_t size;
 	bool costly;
-	unsigned int mag_max;
 	struct kpool_mag __percpu *mag;
+	struct kpool_mag *depot;
 	struct kpool_counters __percpu *stats;
 };
 

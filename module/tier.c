@@ -148,32 +148,64 @@ out:
 EXPORT_SYMBOL_GPL(kpool_tiers_parse);
 
 /*
- * Magazines: each CPU keeps, per tier, a few freed buffers (header and
- * memory) for the next allocation of that tier, as a pool should.  Recycled memory
- * skips the slab, its memory cgroup charge and the slab's init_on_alloc
- * clearing of the whole object: kpool clears what the next user can
- * reach, and nothing else (kpool_zero_len()).  An object keeps the charge
- * of the cgroup that first allocated it, so it is handed out again only
- * to a buffer of the same cgroup (kpool_buf.memcg).  At most
- * %KPOOL_MAG_BYTES per tier and CPU are kept (at most %KPOOL_MAG_MAX
- * objects), and the pool's shrinker gives them back when memory is short.
+ * Magazines: each CPU keeps, per tier and for the fallback, freed buffers
+ * (header and memory) for the next allocation of the same capacity, as a
+ * pool should.  Recycled memory skips the slab (or vmalloc), its memory
+ * cgroup charge and the init_on_alloc clearing of the whole object: kpool
+ * clears what the next user can reach, and nothing else
+ * (kpool_zero_len()).  Memory keeps the charge of the cgroup that first
+ * allocated it, so it is handed out again only to a buffer of the same
+ * cgroup (kpool_buf.memcg).  At most %KPOOL_MAG_MAX buffers and
+ * %KPOOL_MAG_BYTES (or one buffer, if larger) are kept per tier and CPU;
+ * what a CPU's magazine has no room for goes to the tier's depot, shared
+ * by every CPU, which keeps as many buffers and up to %KPOOL_DEPOT_BYTES,
+ * so that large buffers, of which a CPU keeps few, are still reused.  The
+ * pool's shrinker gives them all back when memory is short.
  */
-#define KPOOL_MAG_MAX	8
-#define KPOOL_MAG_BYTES	(2U << 20)
+#define KPOOL_MAG_MAX		64
+#define KPOOL_MAG_BYTES		(4U << 20)
+#define KPOOL_DEPOT_BYTES	(8U << 20)
 
 /**
- * struct kpool_mag - one CPU's kept objects of one tier.
- * @lock: protects @nr and @slot; taken by this CPU's allocations and frees
- *	and by the shrinker, with interrupts off.
+ * struct kpool_mag - one CPU's kept buffers of one tier (or the fallback).
+ * @lock: protects the rest; taken by this CPU's allocations and frees and
+ *	by the shrinker, with interrupts off.
  * @nr: buffers kept.
+ * @bytes: their capacity in all.
  * @buf: the buffers, headers and memory, with no reference left; each
  *	owned by the magazine.
  */
 struct kpool_mag {
 	spinlock_t lock;	/* see @lock above */
 	unsigned int nr;
+	size_t bytes;
 	struct kpool_buf *buf[KPOOL_MAG_MAX];
 };
+
+static void kpool_tier_percpu_free(struct kpool_tier *t)
+{
+	kfree(t->depot);
+	free_percpu(t->mag);
+	free_percpu(t->stats);
+}
+
+/* Per-CPU counters and magazines, and the depot, of a tier or fallback. */
+static int kpool_tier_percpu(struct kpool_tier *t)
+{
+	int cpu;
+
+	t->stats = alloc_percpu(struct kpool_counters);
+	t->mag = alloc_percpu(struct kpool_mag);
+	t->depot = kzalloc(sizeof(*t->depot), GFP_KERNEL);
+	if (!t->stats || !t->mag || !t->depot) {
+		kpool_tier_percpu_free(t);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(t->mag, cpu)->lock);
+	spin_lock_init(&t->depot->lock);
+	return 0;
+}
 
 static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
 			   size_t asked)
@@ -182,59 +214,71 @@ static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
 	/* Page-or-larger tiers are mapped into user space: page-align them. */
 	unsigned int align = size >= PAGE_SIZE ? PAGE_SIZE : 0;
 	char name[48];
-	int cpu;
 
 	if (size != asked)
 		pr_info("%s: tier %zu rounded up to %zu bytes, whole pages, so that a mapping reaches only its buffer\n",
 			pool->name, asked, size);
-	t->stats = alloc_percpu(struct kpool_counters);
-	t->mag = alloc_percpu(struct kpool_mag);
-	if (!t->stats || !t->mag)
-		goto err_percpu;
-	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(t->mag, cpu)->lock);
+	if (kpool_tier_percpu(t))
+		return -ENOMEM;
 	snprintf(name, sizeof(name), "%s-%zu", pool->name, size);
 	/* The whole object is user data: whitelist all of it for usercopy. */
 	t->cache = kmem_cache_create_usercopy(name, size, align, SLAB_ACCOUNT,
 					      0, size, NULL);
-	if (!t->cache)
-		goto err_percpu;
+	if (!t->cache) {
+		kpool_tier_percpu_free(t);
+		return -ENOMEM;
+	}
 	t->size = size;
 	t->costly = get_order(size) > PAGE_ALLOC_COSTLY_ORDER;
-	t->mag_max = clamp_t(size_t, KPOOL_MAG_BYTES / size, 1, KPOOL_MAG_MAX);
 	return 0;
-
-err_percpu:
-	free_percpu(t->mag);
-	free_percpu(t->stats);
-	return -ENOMEM;
 }
 
-/* Give up to @max kept objects of @t back to the slab.  Return: how many. */
-static unsigned long kpool_mag_drain(struct kpool_tier *t, unsigned long max)
+/* Give a buffer's memory and header back; nothing refers to them. */
+static void kpool_mem_release(struct kpool_tier *t, struct kpool_buf *buf)
+{
+	if (buf->backing == KPOOL_BACKING_VMALLOC)
+		vfree(buf->data);
+	else
+		kmem_cache_free(t->cache, buf->data);
+	kpool_buf_header_free(buf);
+}
+
+/* Give up to @max buffers kept in @mag back.  Return: how many. */
+static unsigned long kpool_mag_drain_one(struct kpool_tier *t,
+					 struct kpool_mag *mag,
+					 unsigned long max)
 {
 	unsigned long done = 0;
-	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct kpool_mag *mag = per_cpu_ptr(t->mag, cpu);
-		struct kpool_buf *bufs[KPOOL_MAG_MAX];
-		unsigned int n = 0;
+	while (done < max) {
+		struct kpool_buf *buf = NULL;
 		unsigned long flags;
 
 		spin_lock_irqsave(&mag->lock, flags);
-		while (mag->nr && done + n < max)
-			bufs[n++] = mag->buf[--mag->nr];
-		spin_unlock_irqrestore(&mag->lock, flags);
-		/* The buffers are ours alone now: back to their slabs. */
-		while (n) {
-			struct kpool_buf *buf = bufs[--n];
-
-			kmem_cache_free(t->cache, buf->data);
-			kpool_buf_header_free(buf);
-			done++;
+		if (mag->nr) {
+			/* The buffer is ours alone now. */
+			buf = mag->buf[--mag->nr];
+			mag->bytes -= buf->capacity;
 		}
+		spin_unlock_irqrestore(&mag->lock, flags);
+		if (!buf)
+			break;
+		kpool_mem_release(t, buf);
+		done++;
+		cond_resched();
 	}
+	return done;
+}
+
+/* Give up to @max kept buffers of @t back, depot first.  Return: how many. */
+static unsigned long kpool_mag_drain(struct kpool_tier *t, unsigned long max)
+{
+	unsigned long done = kpool_mag_drain_one(t, t->depot, max);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		done += kpool_mag_drain_one(t, per_cpu_ptr(t->mag, cpu),
+					    max - done);
 	return done;
 }
 
@@ -243,8 +287,18 @@ static void kpool_tier_exit(struct kpool_tier *t)
 	if (t->mag)
 		kpool_mag_drain(t, ULONG_MAX);
 	kmem_cache_destroy(t->cache);
-	free_percpu(t->mag);
-	free_percpu(t->stats);
+	kpool_tier_percpu_free(t);
+}
+
+/* Buffers kept by @t's magazines and depot. */
+static unsigned long kpool_tier_kept(const struct kpool_tier *t)
+{
+	unsigned long n = READ_ONCE(t->depot->nr);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(t->mag, cpu)->nr);
+	return n;
 }
 
 static unsigned long kpool_shrink_count(struct shrinker *shrinker,
@@ -252,13 +306,11 @@ static unsigned long kpool_shrink_count(struct shrinker *shrinker,
 {
 	struct kpool_pool *pool = container_of(shrinker, struct kpool_pool,
 					       shrinker);
-	unsigned long n = 0;
+	unsigned long n = kpool_tier_kept(&pool->fallback);
 	unsigned int i;
-	int cpu;
 
 	for (i = 0; i < pool->ntiers; i++)
-		for_each_possible_cpu(cpu)
-			n += READ_ONCE(per_cpu_ptr(pool->tier[i].mag, cpu)->nr);
+		n += kpool_tier_kept(&pool->tier[i]);
 	return n ?: SHRINK_EMPTY;
 }
 
@@ -270,7 +322,8 @@ static unsigned long kpool_shrink_scan(struct shrinker *shrinker,
 	unsigned long done = 0;
 	unsigned int i;
 
-	/* Largest tiers first: they give back the most per object. */
+	/* Largest first: they give back the most per buffer. */
+	done = kpool_mag_drain(&pool->fallback, sc->nr_to_scan);
 	for (i = pool->ntiers; i-- && done < sc->nr_to_scan;)
 		done += kpool_mag_drain(&pool->tier[i],
 					sc->nr_to_scan - done);
@@ -284,7 +337,7 @@ static void kpool_pool_free(struct kpool_pool *pool)
 	unregister_shrinker(&pool->shrinker);
 	for (i = 0; i < pool->ntiers; i++)
 		kpool_tier_exit(&pool->tier[i]);
-	free_percpu(pool->fallback.stats);
+	kpool_tier_exit(&pool->fallback);
 	kfree(pool);
 }
 
@@ -333,11 +386,9 @@ struct kpool_pool *kpool_pool_create(const char *name, const size_t *sizes,
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));
 	INIT_WORK(&pool->release_work, kpool_pool_release_work);
-	pool->fallback.stats = alloc_percpu(struct kpool_counters);
-	if (!pool->fallback.stats) {
-		ret = -ENOMEM;
+	ret = kpool_tier_percpu(&pool->fallback);
+	if (ret)
 		goto err_free;
-	}
 	for (i = 0; i < n; i++) {
 		ret = kpool_tier_init(pool, &pool->tier[i], sizes[i]);
 		if (ret)
@@ -355,7 +406,7 @@ struct kpool_pool *kpool_pool_create(const char *name, const size_t *sizes,
 err_tiers:
 	while (i--)
 		kpool_tier_exit(&pool->tier[i]);
-	free_percpu(pool->fallback.stats);
+	kpool_tier_exit(&pool->fallback);
 err_free:
 	kfree(pool);
 	return ERR_PTR(ret);
@@ -535,43 +586,90 @@ const void *kpool_current_memcg(void)
 	return memcg;
 }
 
-/* A kept buffer of @t charged to @memcg, or NULL. */
-static struct kpool_buf *kpool_mag_pop(struct kpool_tier *t,
+/* A buffer of @capacity charged to @memcg kept in @mag, or NULL. */
+static struct kpool_buf *kpool_mag_pop(struct kpool_mag *mag, size_t capacity,
 				       const void *memcg)
 {
-	struct kpool_mag *mag = raw_cpu_ptr(t->mag);
 	struct kpool_buf *buf = NULL;
 	unsigned long flags;
 	unsigned int i;
 
 	spin_lock_irqsave(&mag->lock, flags);
 	for (i = mag->nr; i--;) {
-		if (mag->buf[i]->memcg != memcg)
+		if (mag->buf[i]->memcg != memcg ||
+		    mag->buf[i]->capacity != capacity)
 			continue;
 		/* The buffer is the caller's now. */
 		buf = mag->buf[i];
 		mag->buf[i] = mag->buf[--mag->nr];
+		mag->bytes -= capacity;
 		break;
 	}
 	spin_unlock_irqrestore(&mag->lock, flags);
 	return buf;
 }
 
-/* Keep a freed buffer for the next allocation, if there is room. */
-static bool kpool_mag_push(struct kpool_tier *t, struct kpool_buf *buf)
+/*
+ * Up to @n buffers of @capacity charged to @memcg kept in @mag, into @bufs,
+ * under one round trip of the lock.  Return: how many.
+ */
+static unsigned int kpool_mag_pop_bulk(struct kpool_mag *mag, size_t capacity,
+				       const void *memcg,
+				       struct kpool_buf **bufs, unsigned int n)
 {
-	struct kpool_mag *mag = raw_cpu_ptr(t->mag);
+	unsigned int i, got = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&mag->lock, flags);
+	for (i = mag->nr; i-- && got < n;) {
+		if (mag->buf[i]->memcg != memcg ||
+		    mag->buf[i]->capacity != capacity)
+			continue;
+		/* The buffer is the caller's now. */
+		bufs[got++] = mag->buf[i];
+		mag->buf[i] = mag->buf[--mag->nr];
+		mag->bytes -= capacity;
+	}
+	spin_unlock_irqrestore(&mag->lock, flags);
+	return got;
+}
+
+/* Keep a freed buffer in @mag if it has room under @limit bytes. */
+static bool kpool_mag_push(struct kpool_mag *mag, struct kpool_buf *buf,
+			   size_t limit)
+{
 	unsigned long flags;
 	bool kept = false;
 
 	spin_lock_irqsave(&mag->lock, flags);
-	if (mag->nr < t->mag_max) {
+	if (mag->nr < KPOOL_MAG_MAX &&
+	    (!mag->nr || mag->bytes + buf->capacity <= limit)) {
 		/* The magazine owns the buffer now. */
 		mag->buf[mag->nr++] = buf;
+		mag->bytes += buf->capacity;
 		kept = true;
 	}
 	spin_unlock_irqrestore(&mag->lock, flags);
 	return kept;
+}
+
+/* Keep a freed buffer of @t: this CPU's magazine, else the depot. */
+static bool kpool_tier_keep(struct kpool_tier *t, struct kpool_buf *buf)
+{
+	return kpool_mag_push(raw_cpu_ptr(t->mag), buf, KPOOL_MAG_BYTES) ||
+	       kpool_mag_push(t->depot, buf, KPOOL_DEPOT_BYTES);
+}
+
+/* A kept buffer of @t: this CPU's magazine first, then the depot. */
+static struct kpool_buf *kpool_tier_take(struct kpool_tier *t,
+					 size_t capacity, const void *memcg)
+{
+	struct kpool_buf *buf;
+
+	buf = kpool_mag_pop(raw_cpu_ptr(t->mag), capacity, memcg);
+	if (!buf && READ_ONCE(t->depot->nr))
+		buf = kpool_mag_pop(t->depot, capacity, memcg);
+	return buf;
 }
 
 /* A new buffer's memory is counted in its tier and its pool. */
@@ -583,9 +681,47 @@ static void kpool_mem_count(struct kpool_pool *pool, struct kpool_tier *t,
 }
 
 /**
+ * kpool_mem_reuse_bulk() - kept buffers of a tier, for new allocations.
+ * @pool: the pool.
+ * @idx: the tier, from kpool_pool_tier_index(pool, @size).
+ * @capacity: its capacity, from kpool_pool_capacity(pool, @size).
+ * @size: bytes wanted in each.
+ * @gfp: allocation flags; __GFP_ZERO clears the whole capacity.
+ * @memcg: the caller's memory cgroup (kpool_current_memcg()).
+ * @bufs: receives the buffers, as kpool_mem_reuse() gives them.
+ * @n: how many are wanted.
+ *
+ * Return: how many @bufs has: this CPU's kept buffers first, then the
+ * depot's, each under one round trip of its lock.
+ */
+unsigned int kpool_mem_reuse_bulk(struct kpool_pool *pool, u32 idx,
+				  size_t capacity, size_t size, gfp_t gfp,
+				  const void *memcg, struct kpool_buf **bufs,
+				  unsigned int n)
+{
+	struct kpool_tier *t;
+	unsigned int i, got;
+
+	if (idx == KPOOL_TIER_FALLBACK)
+		t = &pool->fallback;
+	else
+		t = &pool->tier[array_index_nospec(idx, pool->ntiers)];
+	got = kpool_mag_pop_bulk(raw_cpu_ptr(t->mag), capacity, memcg, bufs, n);
+	if (got < n && READ_ONCE(t->depot->nr))
+		got += kpool_mag_pop_bulk(t->depot, capacity, memcg, bufs + got,
+					  n - got);
+	for (i = 0; i < got; i++) {
+		memset(bufs[i]->data, 0, kpool_zero_len(size, capacity, gfp));
+		kpool_mem_count(pool, t, capacity);
+	}
+	return got;
+}
+
+/**
  * kpool_mem_reuse() - a kept buffer of a tier, for a new allocation.
  * @pool: the pool.
  * @idx: the tier, from kpool_pool_tier_index(pool, @size).
+ * @capacity: its capacity, from kpool_pool_capacity(pool, @size).
  * @size: bytes wanted.
  * @gfp: allocation flags; __GFP_ZERO clears the whole capacity.
  * @memcg: the caller's memory cgroup (kpool_current_memcg()).
@@ -595,18 +731,20 @@ static void kpool_mem_count(struct kpool_pool *pool, struct kpool_tier *t,
  * NULL when this CPU keeps none.
  */
 struct kpool_buf *kpool_mem_reuse(struct kpool_pool *pool, u32 idx,
-				  size_t size, gfp_t gfp, const void *memcg)
+				  size_t capacity, size_t size, gfp_t gfp,
+				  const void *memcg)
 {
 	struct kpool_tier *t;
 	struct kpool_buf *buf;
 
 	if (idx == KPOOL_TIER_FALLBACK)
-		return NULL;
-	t = &pool->tier[array_index_nospec(idx, pool->ntiers)];
-	buf = kpool_mag_pop(t, memcg);
+		t = &pool->fallback;
+	else
+		t = &pool->tier[array_index_nospec(idx, pool->ntiers)];
+	buf = kpool_tier_take(t, capacity, memcg);
 	if (buf) {
-		memset(buf->data, 0, kpool_zero_len(size, t->size, gfp));
-		kpool_mem_count(pool, t, t->size);
+		memset(buf->data, 0, kpool_zero_len(size, capacity, gfp));
+		kpool_mem_count(pool, t, capacity);
 	}
 	return buf;
 }
@@ -696,9 +834,9 @@ int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf, u32 idx,
  * kpool_mem_free() - return a buffer's memory to where it came from.
  * @buf: a buffer whose last reference is gone.
  *
- * A tier buffer is kept whole (header and memory) in this CPU's magazine
- * while there is room and the pool lives; else its memory goes back to the
- * slab or to vmalloc.
+ * The buffer is kept whole (header and memory) in this CPU's magazine of
+ * its tier or of the fallback while there is room and the pool lives; else
+ * its memory goes back to the slab or to vmalloc.
  *
  * Return: true when @buf was kept: it belongs to the magazine now and the
  * caller must not touch it; false when the caller frees the header.
@@ -708,15 +846,15 @@ bool kpool_mem_free(struct kpool_buf *buf)
 	struct kpool_tier *t = kpool_buf_tier(buf);
 	struct kpool_pool *pool = buf->pool;
 	size_t capacity = buf->capacity;
-	bool kept = false;
+	bool kept = !READ_ONCE(pool->dead) && kpool_tier_keep(t, buf);
 
-	if (buf->backing == KPOOL_BACKING_VMALLOC)
-		vfree(buf->data);
-	else if (!READ_ONCE(pool->dead))
-		kept = kpool_mag_push(t, buf);
 	/* Kept or not, the buffer is gone for the counters. */
-	if (!kept && buf->backing == KPOOL_BACKING_SLAB)
-		kmem_cache_free(t->cache, buf->data);
+	if (!kept) {
+		if (buf->backing == KPOOL_BACKING_VMALLOC)
+			vfree(buf->data);
+		else
+			kmem_cache_free(t->cache, buf->data);
+	}
 	this_cpu_inc(t->stats->frees);
 	/* Fully ordered: pairs with the barrier in kpool_pool_destroy(). */
 	if (!atomic64_sub_return(capacity, &pool->bytes_in_use) &&
