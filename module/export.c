@@ -42,9 +42,12 @@ static long kpool_export_ioctl(struct file *file, unsigned int cmd,
 	struct kpool_info __user *uinfo = (void __user *)arg;
 	struct kpool_info info;
 	u32 handle;
+	long ret;
 
-	if (cmd != KPOOL_IOC_INFO)
-		return -ENOTTY;
+	/* The device's size rule holds here too. */
+	ret = kpool_ioc_size(cmd, KPOOL_IOC_INFO, KPOOL_INFO_SIZE_VER0, uinfo);
+	if (ret < 0)
+		return ret;
 	if (get_user(handle, &uinfo->handle))
 		return -EFAULT;
 	if (handle)

@@ -91,6 +91,8 @@ struct kpool_account *kpool_user_account(kuid_t uid);
 /* dev.c: the misc device */
 void kpool_view_info(const struct kpool_view *v, u32 handle, u32 own_refs,
 		     struct kpool_info *info);
+long kpool_ioc_size(unsigned int cmd, unsigned int known, u32 ver0,
+		    void __user *uarg);
 int kpool_dev_init(void);
 void kpool_dev_exit(void);
 
