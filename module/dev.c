@@ -22,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -695,7 +696,8 @@ static long kpool_ioc_stats(void __user *uarg, size_t usize)
 static u64 kpool_features(void)
 {
 	u64 f = KPOOL_FEATURE_RDONLY | KPOOL_FEATURE_EXPORT_INFO |
-		KPOOL_FEATURE_USER_QUOTA | KPOOL_FEATURE_STATS_SPILLS;
+		KPOOL_FEATURE_USER_QUOTA | KPOOL_FEATURE_STATS_SPILLS |
+		KPOOL_FEATURE_FDINFO;
 
 	if (IS_ENABLED(CONFIG_DMA_SHARED_BUFFER))
 		f |= KPOOL_FEATURE_DMABUF;
@@ -876,6 +878,24 @@ static int kpool_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * /proc/PID/fdinfo/FD of a /dev/kpool file, as DRM and dma-buf show
+ * theirs: its handles, the distinct buffers they refer to, and the bytes
+ * charged to the file (buffers allocated through it and still alive,
+ * wherever their references are) with the file's limit.
+ */
+static void kpool_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct kpool_file *kf = file->private_data;
+	long bufs = kpool_file_nr_buffers(kf);
+
+	seq_printf(m, "kpool-handles:\t%u\n", kpool_file_nr_handles(kf));
+	if (bufs >= 0)
+		seq_printf(m, "kpool-buffers:\t%ld\n", bufs);
+	seq_printf(m, "kpool-bytes:\t%llu\n", kpool_account_bytes(kf->acct));
+	seq_printf(m, "kpool-bytes-limit:\t%llu\n", kf->acct->limit);
+}
+
 /* The offset is a handle's mmap_offset: the handle, in pages. */
 static int kpool_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -899,6 +919,7 @@ static const struct file_operations kpool_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = kpool_mmap,
 	.llseek = no_llseek,
+	.show_fdinfo = kpool_show_fdinfo,
 };
 
 static struct miscdevice kpool_misc = {

@@ -12,6 +12,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -69,6 +70,29 @@ static loff_t kpool_export_llseek(struct file *file, loff_t offset, int whence)
 	return -EINVAL;
 }
 
+/*
+ * /proc/PID/fdinfo/FD of an exported file: the view it holds, as INFO
+ * describes it (the file's own reference counted in the refs).
+ */
+static void kpool_export_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct kpool_info info;
+
+	kpool_view_info(file->private_data, 0, 0, &info);
+	seq_printf(m, "kpool-length:\t%llu\n", info.length);
+	seq_printf(m, "kpool-offset:\t%llu\n", info.offset);
+	seq_printf(m, "kpool-capacity:\t%llu\n", info.capacity);
+	if (info.tier == KPOOL_TIER_FALLBACK)
+		seq_puts(m, "kpool-tier:\tfallback\n");
+	else
+		seq_printf(m, "kpool-tier:\t%u\n", info.tier);
+	seq_printf(m, "kpool-refs:\t%u\n", info.refs);
+	seq_printf(m, "kpool-readonly:\t%d\n",
+		   !!(info.flags & KPOOL_INFO_READONLY));
+	seq_printf(m, "kpool-mappable:\t%d\n",
+		   !!(info.flags & KPOOL_INFO_MAPPABLE));
+}
+
 static const struct file_operations kpool_export_fops = {
 	.owner = THIS_MODULE,
 	.release = kpool_export_release,
@@ -76,6 +100,7 @@ static const struct file_operations kpool_export_fops = {
 	.unlocked_ioctl = kpool_export_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = kpool_export_llseek,
+	.show_fdinfo = kpool_export_show_fdinfo,
 };
 
 /**

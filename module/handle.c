@@ -15,6 +15,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -260,4 +261,64 @@ void kpool_handle_unsplit(struct kpool_file *kf, u32 handle,
 		entry->len += right->len;
 	xa_unlock(&kf->handles);
 	kpool_view_put(right);
+}
+
+/**
+ * kpool_file_nr_handles() - how many handles a table holds.
+ * @kf: the table.
+ *
+ * Context: any context.
+ * Return: the handles published or reserved now; only a snapshot while
+ * other threads use the table.
+ */
+unsigned int kpool_file_nr_handles(struct kpool_file *kf)
+{
+	return atomic_read(&kf->nr_handles);
+}
+
+static int kpool_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * kpool_file_nr_buffers() - how many distinct buffers a table's handles
+ *	refer to (DUP, SPLIT and SLICE make handles that share one).
+ * @kf: the table.
+ *
+ * A snapshot for fdinfo: the buffers of the handles published when the
+ * table is walked, up to as many as there were handles just before.
+ *
+ * Context: process context; may sleep.
+ * Return: the count, or -ENOMEM.
+ */
+long kpool_file_nr_buffers(struct kpool_file *kf)
+{
+	unsigned int max = kpool_file_nr_handles(kf), n = 0, i;
+	struct kpool_view *entry;
+	unsigned long index;
+	uintptr_t *bufs;
+	long distinct;
+
+	if (!max)
+		return 0;
+	bufs = kvmalloc_array(max, sizeof(*bufs), GFP_KERNEL_ACCOUNT);
+	if (!bufs)
+		return -ENOMEM;
+	/* Only the addresses are kept: nothing is dereferenced later. */
+	xa_lock(&kf->handles);
+	xa_for_each(&kf->handles, index, entry) {
+		if (n == max)
+			break;
+		bufs[n++] = (uintptr_t)entry->buf;
+	}
+	xa_unlock(&kf->handles);
+	sort(bufs, n, sizeof(*bufs), kpool_ptr_cmp, NULL);
+	for (i = 0, distinct = 0; i < n; i++)
+		if (!i || bufs[i] != bufs[i - 1])
+			distinct++;
+	kvfree(bufs);
+	return distinct;
 }

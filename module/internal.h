@@ -64,6 +64,8 @@ int kpool_handle_split(struct kpool_file *kf, u32 handle, u64 at,
 void kpool_handle_unsplit(struct kpool_file *kf, u32 handle,
 			  struct kpool_view *right);
 struct kpool_view *kpool_view_box(struct kpool_view *v);
+unsigned int kpool_file_nr_handles(struct kpool_file *kf);
+long kpool_file_nr_buffers(struct kpool_file *kf);
 
 /* mmap.c: mapping views */
 int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,

@@ -133,6 +133,17 @@
  * pages.
  */
 #define KPOOL_FEATURE_STATS_SPILLS	(1ULL << 4)
+/*
+ * /proc/PID/fdinfo/FD shows, beside the kernel's own lines, for a
+ * /dev/kpool file "kpool-handles:" (handles it holds), "kpool-buffers:"
+ * (distinct buffers they refer to), "kpool-bytes:" (capacity charged to
+ * the file: buffers allocated through it and alive anywhere) and
+ * "kpool-bytes-limit:" (its max_file_bytes); for an exported file
+ * "kpool-length:", "kpool-offset:", "kpool-capacity:", "kpool-tier:" (a
+ * number or "fallback"), "kpool-refs:" (as INFO's refs), "kpool-readonly:"
+ * and "kpool-mappable:" (0 or 1).  One "key:<TAB>value" a line.
+ */
+#define KPOOL_FEATURE_FDINFO		(1ULL << 5)
 
 /* Tier index reported for buffers above the largest tier. */
 #define KPOOL_TIER_FALLBACK	0xffffffffU
