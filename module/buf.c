@@ -13,6 +13,7 @@
 #include <linux/string.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 /* Buffer headers; the memory they describe lives in the tiers. */
 static struct kmem_cache *kpool_buf_cache;
@@ -72,6 +73,8 @@ struct kpool_buf *kpool_buf_alloc(struct kpool_pool *pool, size_t size,
 	}
 	refcount_set(&buf->ref, 1);
 	buf->acct = NULL;
+	trace_kpool_alloc(buf, size);
+	trace_kpool_spill(buf, size);
 	return buf;
 }
 EXPORT_SYMBOL_GPL(kpool_buf_alloc);
@@ -143,6 +146,7 @@ void kpool_buf_put(struct kpool_buf *buf)
 		return;
 	acct = buf->acct;
 	capacity = buf->capacity;
+	trace_kpool_free(buf, capacity);
 	kpool_mem_free(buf);
 	kmem_cache_free(kpool_buf_cache, buf);
 	if (acct) {
@@ -259,6 +263,7 @@ int kpool_view_split(struct kpool_view *v, size_t at,
 	right->offset += at;
 	right->len -= at;
 	v->len = at;
+	trace_kpool_split(v->buf, right->len);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kpool_view_split);
@@ -281,6 +286,7 @@ int kpool_view_slice(const struct kpool_view *v, size_t start, size_t end,
 	kpool_view_get(v, out);
 	out->offset += start;
 	out->len = end - start;
+	trace_kpool_slice(v->buf, out->len);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kpool_view_slice);

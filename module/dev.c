@@ -28,6 +28,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 /* A handle on its way into a table: reserved, not yet published. */
 struct kpool_new {
@@ -549,6 +550,7 @@ static long kpool_ioc_materialize(struct kpool_file *kf, void __user *uarg)
 	kpool_bufslice_put(&s);
 	if (ret)
 		goto out_handles;
+	trace_kpool_materialize(v.buf, v.len);
 	kvfree(handles);
 	m.length = v.len;
 	return kpool_install(kf, &v, &(struct kpool_reply){
@@ -701,6 +703,8 @@ static u64 kpool_features(void)
 
 	if (IS_ENABLED(CONFIG_DMA_SHARED_BUFFER))
 		f |= KPOOL_FEATURE_DMABUF;
+	if (IS_ENABLED(CONFIG_TRACEPOINTS))
+		f |= KPOOL_FEATURE_TRACEPOINTS;
 	return f;
 }
 

@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 static int kpool_export_release(struct inode *inode, struct file *file)
 {
@@ -137,6 +138,7 @@ struct file *kpool_export_file(const struct kpool_view *v, bool readonly)
 		return file;
 	}
 	atomic64_inc(&kpool_nr_exports);
+	trace_kpool_export(entry->buf, entry->len);
 	return file;
 }
 
@@ -161,5 +163,7 @@ int kpool_import_fd(int fd, struct kpool_view *v)
 	else	/* a kpool dma-buf, or EINVAL */
 		ret = kpool_dmabuf_import(fd, v);
 	fdput(f);
+	if (!ret)
+		trace_kpool_import(v->buf, v->len);
 	return ret;
 }

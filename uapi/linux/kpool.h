@@ -144,6 +144,14 @@
  * and "kpool-mappable:" (0 or 1).  One "key:<TAB>value" a line.
  */
 #define KPOOL_FEATURE_FDINFO		(1ULL << 5)
+/*
+ * Trace events in tracefs, events/kpool/: kpool_alloc, kpool_free,
+ * kpool_spill, kpool_split, kpool_slice, kpool_materialize, kpool_map,
+ * kpool_unmap, kpool_export and kpool_import, each with the buffer (hashed
+ * as %p prints it), tier (-1: the fallback), size, capacity and refs; set
+ * when the kernel has tracepoints (CONFIG_TRACEPOINTS).
+ */
+#define KPOOL_FEATURE_TRACEPOINTS	(1ULL << 6)
 
 /* Tier index reported for buffers above the largest tier. */
 #define KPOOL_TIER_FALLBACK	0xffffffffU
