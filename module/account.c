@@ -191,3 +191,15 @@ void kpool_account_uncharge(struct kpool_account *acct, u64 bytes)
 		atomic64_sub(bytes, &acct->bytes);
 }
 EXPORT_SYMBOL_GPL(kpool_account_uncharge);
+
+/**
+ * kpool_account_bytes() - the bytes charged to an account now.
+ * @acct: the account.
+ *
+ * Context: any context.
+ * Return: the capacity of the live buffers charged to it; a snapshot.
+ */
+u64 kpool_account_bytes(const struct kpool_account *acct)
+{
+	return atomic64_read(&acct->bytes);
+}

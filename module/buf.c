@@ -18,6 +18,7 @@
 #include <linux/string.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 /* Buffer headers; the memory they describe lives in the tiers. */
 static struct kmem_cache *kpool_buf_cache;
@@ -75,9 +76,11 @@ static struct kpool_buf *kpool_buf_make(struct kpool_pool *pool, u32 idx,
 		kmem_cache_free(kpool_buf_cache, buf);
 		return ERR_PTR(ret);
 	}
+	trace_kpool_spill(buf, size);
 out:
 	refcount_set(&buf->ref, 1);
 	buf->acct = NULL;
+	trace_kpool_alloc(buf, size);
 	return buf;
 }
 
@@ -241,6 +244,7 @@ int kpool_views_alloc_charged(struct kpool_pool *pool, size_t size,
 		for (j = 0; j < got; j++) {
 			refcount_set(&bufs[j]->ref, 1);
 			bufs[j]->acct = NULL;
+			trace_kpool_alloc(bufs[j], size);
 		}
 		if (!got) {
 			bufs[0] = kpool_buf_make(pool, idx, capacity, size, gfp,
@@ -293,6 +297,7 @@ void kpool_buf_put(struct kpool_buf *buf)
 		return;
 	acct = buf->acct;
 	capacity = buf->capacity;
+	trace_kpool_free(buf, capacity);
 	/* A buffer kept in a magazine is the magazine's, header and all. */
 	if (!kpool_mem_free(buf))
 		kmem_cache_free(kpool_buf_cache, buf);
@@ -410,6 +415,7 @@ int kpool_view_split(struct kpool_view *v, size_t at,
 	right->offset += at;
 	right->len -= at;
 	v->len = at;
+	trace_kpool_split(v->buf, right->len);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kpool_view_split);
@@ -432,6 +438,7 @@ int kpool_view_slice(const struct kpool_view *v, size_t start, size_t end,
 	kpool_view_get(v, out);
 	out->offset += start;
 	out->len = end - start;
+	trace_kpool_slice(v->buf, out->len);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kpool_view_slice);

@@ -20,12 +20,15 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 /* A handle on its way into a table: reserved, not yet published. */
 struct kpool_new {
@@ -549,6 +552,7 @@ static long kpool_ioc_materialize(struct kpool_file *kf, void __user *uarg)
 	kpool_bufslice_put(&s);
 	if (ret)
 		goto out_handles;
+	trace_kpool_materialize(v.buf, v.len);
 	kvfree(handles);
 	m.length = v.len;
 	return kpool_install(kf, &v, &(struct kpool_reply){
@@ -648,7 +652,12 @@ static long kpool_ioc_import(struct kpool_file *kf, void __user *uarg)
 		.handle = &im.new_handle });
 }
 
-static void kpool_row(struct kpool_tier_stats *row, const struct kpool_tier *t)
+/*
+ * The one place that reads a tier's counters for user space: its row, and
+ * its spills where the caller has room for them (not for the fallback).
+ */
+static void kpool_row(struct kpool_tier_stats *row, u64 *spills,
+		      const struct kpool_tier *t)
 {
 	struct kpool_totals sum;
 
@@ -657,9 +666,12 @@ static void kpool_row(struct kpool_tier_stats *row, const struct kpool_tier *t)
 	row->in_use = sum.in_use;
 	row->allocs = sum.allocs;
 	row->frees = sum.frees;
+	if (spills)
+		*spills = sum.spills;
 }
 
-static long kpool_ioc_stats(void __user *uarg)
+/* @usize: the caller's size of struct kpool_stats, at least VER0. */
+static long kpool_ioc_stats(void __user *uarg, size_t usize)
 {
 	struct kpool_pool *pool = kpool_default_pool();
 	struct kpool_stats *st;
@@ -674,13 +686,133 @@ static long kpool_ioc_stats(void __user *uarg)
 	st->handles = kpool_stat_read(KPOOL_STAT_HANDLES);
 	st->mappings = kpool_stat_read(KPOOL_STAT_MAPPINGS);
 	st->exports = kpool_stat_read(KPOOL_STAT_EXPORTS);
-	for (i = 0; i < pool->ntiers; i++)
-		kpool_row(&st->tier[i], &pool->tier[i]);
-	kpool_row(&st->fallback, &pool->fallback);
-	if (copy_to_user(uarg, st, sizeof(*st)))
+	for (i = 0; i < pool->ntiers; i++) {
+		kpool_row(&st->tier[i], &st->spills[i], &pool->tier[i]);
+		if (pool->tier[i].costly)
+			st->costly |= BIT(i);
+	}
+	kpool_row(&st->fallback, NULL, &pool->fallback);
+	/* An older caller gets the fields it knows, and no more. */
+	if (copy_to_user(uarg, st, min(usize, sizeof(*st))))
 		ret = -EFAULT;
 	kfree(st);
 	return ret;
+}
+
+/* What this module can do: KPOOL_FEATURE_* of the user ABI. */
+static u64 kpool_features(void)
+{
+	u64 f = KPOOL_FEATURE_RDONLY | KPOOL_FEATURE_EXPORT_INFO |
+		KPOOL_FEATURE_USER_QUOTA | KPOOL_FEATURE_STATS_SPILLS |
+		KPOOL_FEATURE_FDINFO;
+
+	if (IS_ENABLED(CONFIG_DMA_SHARED_BUFFER))
+		f |= KPOOL_FEATURE_DMABUF;
+	if (IS_ENABLED(CONFIG_TRACEPOINTS))
+		f |= KPOOL_FEATURE_TRACEPOINTS;
+	return f;
+}
+
+static long kpool_ioc_version(void __user *uarg)
+{
+	struct kpool_version ver = {
+		.major = KPOOL_VERSION_MAJOR,
+		.minor = KPOOL_VERSION_MINOR,
+		.patch = KPOOL_VERSION_PATCH,
+		.features = kpool_features(),
+	};
+
+	return copy_to_user(uarg, &ver, sizeof(ver)) ? -EFAULT : 0;
+}
+
+/*
+ * The first published size of each structure.  Only a structure listed
+ * with a _VER1 size has grown; every other one must still have its first
+ * size, or its handler would have to read it with copy_struct_from_user().
+ */
+static_assert(sizeof(struct kpool_alloc) == KPOOL_ALLOC_SIZE_VER0);
+static_assert(sizeof(struct kpool_alloc_batch) == KPOOL_ALLOC_BATCH_SIZE_VER0);
+static_assert(sizeof(struct kpool_handle_arg) == KPOOL_HANDLE_ARG_SIZE_VER0);
+static_assert(sizeof(struct kpool_free_batch) == KPOOL_FREE_BATCH_SIZE_VER0);
+static_assert(sizeof(struct kpool_dup) == KPOOL_DUP_SIZE_VER0);
+static_assert(sizeof(struct kpool_split) == KPOOL_SPLIT_SIZE_VER0);
+static_assert(sizeof(struct kpool_slice) == KPOOL_SLICE_SIZE_VER0);
+static_assert(sizeof(struct kpool_info) == KPOOL_INFO_SIZE_VER0);
+static_assert(sizeof(struct kpool_rw) == KPOOL_RW_SIZE_VER0);
+static_assert(sizeof(struct kpool_materialize) == KPOOL_MATERIALIZE_SIZE_VER0);
+static_assert(sizeof(struct kpool_export) == KPOOL_EXPORT_SIZE_VER0);
+static_assert(sizeof(struct kpool_import) == KPOOL_IMPORT_SIZE_VER0);
+static_assert(offsetof(struct kpool_stats, spills) == KPOOL_STATS_SIZE_VER0);
+static_assert(sizeof(struct kpool_stats) == KPOOL_STATS_SIZE_VER1);
+static_assert(sizeof(struct kpool_version) == KPOOL_VERSION_SIZE_VER0);
+
+/**
+ * struct kpool_ioc - one ioctl of /dev/kpool, for the size rule.
+ * @cmd: its number as this module defines it (its structure's newest size).
+ * @ver0: the first published size of its structure.
+ */
+struct kpool_ioc {
+	unsigned int cmd;
+	u32 ver0;
+};
+
+static const struct kpool_ioc kpool_iocs[] = {
+	[_IOC_NR(KPOOL_IOC_ALLOC)] = { KPOOL_IOC_ALLOC, KPOOL_ALLOC_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_ALLOC_BATCH)] = { KPOOL_IOC_ALLOC_BATCH, KPOOL_ALLOC_BATCH_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_FREE)] = { KPOOL_IOC_FREE, KPOOL_HANDLE_ARG_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_FREE_BATCH)] = { KPOOL_IOC_FREE_BATCH, KPOOL_FREE_BATCH_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_DUP)] = { KPOOL_IOC_DUP, KPOOL_DUP_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_SPLIT)] = { KPOOL_IOC_SPLIT, KPOOL_SPLIT_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_SLICE)] = { KPOOL_IOC_SLICE, KPOOL_SLICE_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_INFO)] = { KPOOL_IOC_INFO, KPOOL_INFO_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_READ)] = { KPOOL_IOC_READ, KPOOL_RW_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_WRITE)] = { KPOOL_IOC_WRITE, KPOOL_RW_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_MATERIALIZE)] = { KPOOL_IOC_MATERIALIZE, KPOOL_MATERIALIZE_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_EXPORT)] = { KPOOL_IOC_EXPORT, KPOOL_EXPORT_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_IMPORT)] = { KPOOL_IOC_IMPORT, KPOOL_IMPORT_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_STATS)] = { KPOOL_IOC_STATS, KPOOL_STATS_SIZE_VER0 },
+	[_IOC_NR(KPOOL_IOC_VERSION)] = { KPOOL_IOC_VERSION, KPOOL_VERSION_SIZE_VER0 },
+};
+
+/**
+ * kpool_ioc_size() - apply the user ABI's size rule to an ioctl number.
+ * @cmd: the number the caller passed.
+ * @known: the ioctl it may be, as this module defines it.
+ * @ver0: the first published size of @known's structure.
+ * @uarg: the caller's argument.
+ *
+ * @cmd is @known when type, number and direction agree and its size is at
+ * least @ver0.  Input beyond the module's structure must be zero (as
+ * copy_struct_from_user() wants it); output beyond it is zeroed here,
+ * before the handler writes its own part, so a handler copies out at most
+ * min(its size, the caller's).  A caller's size below the module's (an
+ * older program) is the handler's to honour: only structures that grew
+ * (struct kpool_stats) can see one.
+ *
+ * Context: process context.
+ * Return: the caller's size; -ENOTTY when @cmd is not @known at any size;
+ * -E2BIG when input beyond the module's structure is not zero; -EFAULT.
+ */
+long kpool_ioc_size(unsigned int cmd, unsigned int known, u32 ver0,
+		    void __user *uarg)
+{
+	size_t usize = _IOC_SIZE(cmd), ksize = _IOC_SIZE(known);
+	int ret;
+
+	if (_IOC_TYPE(cmd) != _IOC_TYPE(known) ||
+	    _IOC_NR(cmd) != _IOC_NR(known) ||
+	    _IOC_DIR(cmd) != _IOC_DIR(known) || usize < ver0)
+		return -ENOTTY;
+	if (usize <= ksize)
+		return usize;
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		ret = check_zeroed_user(uarg + ksize, usize - ksize);
+		if (ret <= 0)
+			return ret ?: -E2BIG;
+	} else if (clear_user(uarg + ksize, usize - ksize)) {
+		return -EFAULT;
+	}
+	return usize;
 }
 
 static long kpool_ioctl(struct file *file, unsigned int cmd,
@@ -688,8 +820,21 @@ static long kpool_ioctl(struct file *file, unsigned int cmd,
 {
 	struct kpool_file *kf = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	const struct kpool_ioc *ioc;
+	unsigned int nr = _IOC_NR(cmd);
+	long usize;
 
-	switch (cmd) {
+	if (_IOC_TYPE(cmd) != KPOOL_IOC_MAGIC || nr >= ARRAY_SIZE(kpool_iocs))
+		return -ENOTTY;
+	ioc = &kpool_iocs[array_index_nospec(nr, ARRAY_SIZE(kpool_iocs))];
+	if (!ioc->ver0)
+		return -ENOTTY;
+	usize = kpool_ioc_size(cmd, ioc->cmd, ioc->ver0, uarg);
+	if (usize < 0)
+		return usize;
+
+	/* From here on, the ioctl as this module defines it. */
+	switch (ioc->cmd) {
 	case KPOOL_IOC_ALLOC:
 		return kpool_ioc_alloc(kf, uarg);
 	case KPOOL_IOC_ALLOC_BATCH:
@@ -717,7 +862,9 @@ static long kpool_ioctl(struct file *file, unsigned int cmd,
 	case KPOOL_IOC_IMPORT:
 		return kpool_ioc_import(kf, uarg);
 	case KPOOL_IOC_STATS:
-		return kpool_ioc_stats(uarg);
+		return kpool_ioc_stats(uarg, usize);
+	case KPOOL_IOC_VERSION:
+		return kpool_ioc_version(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -760,6 +907,24 @@ static struct file *kpool_file_mapfile(struct kpool_file *kf)
 	return file;
 }
 
+/*
+ * /proc/PID/fdinfo/FD of a /dev/kpool file, as DRM and dma-buf show
+ * theirs: its handles, the distinct buffers they refer to, and the bytes
+ * charged to the file (buffers allocated through it and still alive,
+ * wherever their references are) with the file's limit.
+ */
+static void kpool_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct kpool_file *kf = file->private_data;
+	long bufs = kpool_file_nr_buffers(kf);
+
+	seq_printf(m, "kpool-handles:\t%u\n", kpool_file_nr_handles(kf));
+	if (bufs >= 0)
+		seq_printf(m, "kpool-buffers:\t%ld\n", bufs);
+	seq_printf(m, "kpool-bytes:\t%llu\n", kpool_account_bytes(kf->acct));
+	seq_printf(m, "kpool-bytes-limit:\t%llu\n", kf->acct->limit);
+}
+
 /* The offset is a handle's mmap_offset: the handle, in pages. */
 static int kpool_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -787,6 +952,7 @@ static const struct file_operations kpool_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = kpool_mmap,
 	.llseek = no_llseek,
+	.show_fdinfo = kpool_show_fdinfo,
 };
 
 static struct miscdevice kpool_misc = {

@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
 
@@ -277,6 +278,7 @@ struct dma_buf *kpool_dmabuf_export(const struct kpool_view *v, bool readonly)
 	}
 	/* From here on the dma-buf owns @kd and its reference. */
 	kpool_stat_add(KPOOL_STAT_EXPORTS, 1);
+	trace_kpool_export(kd->view.buf, kd->view.len);
 	return dmabuf;
 }
 EXPORT_SYMBOL_GPL(kpool_dmabuf_export);

@@ -12,10 +12,12 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 static int kpool_export_release(struct inode *inode, struct file *file)
 {
@@ -42,9 +44,12 @@ static long kpool_export_ioctl(struct file *file, unsigned int cmd,
 	struct kpool_info __user *uinfo = (void __user *)arg;
 	struct kpool_info info;
 	u32 handle;
+	long ret;
 
-	if (cmd != KPOOL_IOC_INFO)
-		return -ENOTTY;
+	/* The device's size rule holds here too. */
+	ret = kpool_ioc_size(cmd, KPOOL_IOC_INFO, KPOOL_INFO_SIZE_VER0, uinfo);
+	if (ret < 0)
+		return ret;
 	if (get_user(handle, &uinfo->handle))
 		return -EFAULT;
 	if (handle)
@@ -66,6 +71,29 @@ static loff_t kpool_export_llseek(struct file *file, loff_t offset, int whence)
 	return -EINVAL;
 }
 
+/*
+ * /proc/PID/fdinfo/FD of an exported file: the view it holds, as INFO
+ * describes it (the file's own reference counted in the refs).
+ */
+static void kpool_export_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct kpool_info info;
+
+	kpool_view_info(file->private_data, 0, 0, &info);
+	seq_printf(m, "kpool-length:\t%llu\n", info.length);
+	seq_printf(m, "kpool-offset:\t%llu\n", info.offset);
+	seq_printf(m, "kpool-capacity:\t%llu\n", info.capacity);
+	if (info.tier == KPOOL_TIER_FALLBACK)
+		seq_puts(m, "kpool-tier:\tfallback\n");
+	else
+		seq_printf(m, "kpool-tier:\t%u\n", info.tier);
+	seq_printf(m, "kpool-refs:\t%u\n", info.refs);
+	seq_printf(m, "kpool-readonly:\t%d\n",
+		   !!(info.flags & KPOOL_INFO_READONLY));
+	seq_printf(m, "kpool-mappable:\t%d\n",
+		   !!(info.flags & KPOOL_INFO_MAPPABLE));
+}
+
 static const struct file_operations kpool_export_fops = {
 	.owner = THIS_MODULE,
 	.release = kpool_export_release,
@@ -73,6 +101,7 @@ static const struct file_operations kpool_export_fops = {
 	.unlocked_ioctl = kpool_export_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = kpool_export_llseek,
+	.show_fdinfo = kpool_export_show_fdinfo,
 };
 
 /**
@@ -108,6 +137,7 @@ struct file *kpool_export_file(const struct kpool_view *v, bool readonly)
 		return file;
 	}
 	kpool_stat_add(KPOOL_STAT_EXPORTS, 1);
+	trace_kpool_export(entry->buf, entry->len);
 	return file;
 }
 
@@ -132,5 +162,7 @@ int kpool_import_fd(int fd, struct kpool_view *v)
 	else	/* a kpool dma-buf, or EINVAL */
 		ret = kpool_dmabuf_import(fd, v);
 	fdput(f);
+	if (!ret)
+		trace_kpool_import(v->buf, v->len);
 	return ret;
 }

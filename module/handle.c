@@ -33,6 +33,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/sort.h>
 
 #include "internal.h"
 
@@ -548,4 +549,74 @@ void kpool_handle_unsplit(struct kpool_file *kf, u32 handle,
 		slot->view.len += right->len;
 	spin_unlock(&kf->lock);
 	kpool_view_put(right);
+}
+
+/**
+ * kpool_file_nr_handles() - how many handles a table holds.
+ * @kf: the table.
+ *
+ * Context: any context.
+ * Return: the handles published or reserved now; only a snapshot while
+ * other threads use the table.
+ */
+unsigned int kpool_file_nr_handles(struct kpool_file *kf)
+{
+	return READ_ONCE(kf->nr_handles);
+}
+
+static int kpool_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * kpool_file_nr_buffers() - how many distinct buffers a table's handles
+ *	refer to (DUP, SPLIT and SLICE make handles that share one).
+ * @kf: the table.
+ *
+ * A snapshot for fdinfo: the buffers of the handles published when the
+ * table is walked, up to as many as there were handles just before.
+ *
+ * Context: process context; may sleep.
+ * Return: the count, or -ENOMEM.
+ */
+long kpool_file_nr_buffers(struct kpool_file *kf)
+{
+	unsigned int max = kpool_file_nr_handles(kf), n = 0, i;
+	uintptr_t *bufs;
+	long distinct;
+	u32 c;
+
+	if (!max)
+		return 0;
+	bufs = kvmalloc_array(max, sizeof(*bufs), GFP_KERNEL_ACCOUNT);
+	if (!bufs)
+		return -ENOMEM;
+	/*
+	 * Only the addresses are kept: nothing is dereferenced later.  A
+	 * chunk at a time under the lock, so a long walk lets others in.
+	 */
+	for (c = 0; n < max; c++) {
+		spin_lock(&kf->lock);
+		if (c >= kf->nr_chunk_slots / KPOOL_CHUNK_SLOTS) {
+			spin_unlock(&kf->lock);
+			break;
+		}
+		for (i = 0; i < KPOOL_CHUNK_SLOTS && n < max; i++) {
+			const struct kpool_slot *slot = &kf->chunks[c][i];
+
+			if (slot->state == KPOOL_SLOT_LIVE)
+				bufs[n++] = (uintptr_t)slot->view.buf;
+		}
+		spin_unlock(&kf->lock);
+		cond_resched();
+	}
+	sort(bufs, n, sizeof(*bufs), kpool_ptr_cmp, NULL);
+	for (i = 0, distinct = 0; i < n; i++)
+		if (!i || bufs[i] != bufs[i - 1])
+			distinct++;
+	kvfree(bufs);
+	return distinct;
 }

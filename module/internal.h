@@ -117,6 +117,8 @@ int kpool_handle_split(struct kpool_file *kf, u32 handle, u64 at,
 		       struct kpool_view *right);
 void kpool_handle_unsplit(struct kpool_file *kf, u32 handle,
 			  struct kpool_view *right);
+unsigned int kpool_file_nr_handles(struct kpool_file *kf);
+long kpool_file_nr_buffers(struct kpool_file *kf);
 
 /* mmap.c: mapping views */
 int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
@@ -145,6 +147,8 @@ struct kpool_account *kpool_user_account(kuid_t uid);
 /* dev.c: the misc device */
 void kpool_view_info(const struct kpool_view *v, u32 handle, u32 own_refs,
 		     struct kpool_info *info);
+long kpool_ioc_size(unsigned int cmd, unsigned int known, u32 ver0,
+		    void __user *uarg);
 int kpool_dev_init(void);
 void kpool_dev_exit(void);
 

@@ -240,6 +240,7 @@ struct kpool_account *kpool_account_alloc(struct kpool_account *parent,
 void kpool_account_put(struct kpool_account *acct);
 int kpool_account_charge(struct kpool_account *acct, u64 bytes);
 void kpool_account_uncharge(struct kpool_account *acct, u64 bytes);
+u64 kpool_account_bytes(const struct kpool_account *acct);
 
 /**
  * kpool_buf_get() - take one more reference on a buffer.

@@ -15,6 +15,9 @@
 
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "kpool_trace.h"
+
 static char *tiers = "256,4096,16384,32768,1048576";
 module_param(tiers, charp, 0444);
 MODULE_PARM_DESC(tiers,

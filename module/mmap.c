@@ -33,17 +33,20 @@
 #include <linux/vmalloc.h>
 
 #include "internal.h"
+#include "kpool_trace.h"
 
 static void kpool_vm_open(struct vm_area_struct *vma)
 {
 	/* A new VMA on the same pages: it owns a reference of its own. */
 	kpool_buf_get(vma->vm_private_data);
 	kpool_stat_add(KPOOL_STAT_MAPPINGS, 1);
+	trace_kpool_map(vma->vm_private_data, vma->vm_end - vma->vm_start);
 }
 
 static void kpool_vm_close(struct vm_area_struct *vma)
 {
 	/* The reference this VMA owned goes with it. */
+	trace_kpool_unmap(vma->vm_private_data, vma->vm_end - vma->vm_start);
 	kpool_buf_put(vma->vm_private_data);
 	kpool_stat_add(KPOOL_STAT_MAPPINGS, -1);
 }
@@ -263,5 +266,6 @@ int kpool_mmap_view(struct vm_area_struct *vma, const struct kpool_view *v,
 	vma->vm_private_data = kpool_buf_get(buf);
 	vma->vm_ops = &kpool_vm_ops;
 	kpool_stat_add(KPOOL_STAT_MAPPINGS, 1);
+	trace_kpool_map(buf, vma->vm_end - vma->vm_start);
 	return 0;
 }

@@ -64,6 +64,25 @@
  * MADV_DONTFORK keeps the mapping out of children (MADV_DOFORK undoes it),
  * and mprotect() works within the rights of the open.
  *
+ * Growing a structure: an ioctl's structure may grow, at its end only,
+ * without a new ioctl number; the size in the number (_IOC_SIZE(cmd))
+ * tells the kernel which version of the structure the caller knows.  The
+ * kernel finds the ioctl by its _IOC_TYPE, _IOC_NR and _IOC_DIR, and then:
+ *  - a size below the structure's first published size, its
+ *    KPOOL_*_SIZE_VER0 below, is a number that was never published:
+ *    ENOTTY, as for any unknown ioctl (Documentation/driver-api/ioctl.rst);
+ *  - inputs follow copy_struct_from_user(), as openat2() and clone3() do: a
+ *    caller's structure larger than the kernel's must be zero beyond what
+ *    the kernel knows (E2BIG otherwise, and nothing is done); a smaller one
+ *    (at least the VER0 size) is read as if zero-extended;
+ *  - outputs are copied back only as far as the caller's size: a smaller
+ *    structure gets its own fields, a larger one gets zeros beyond what the
+ *    kernel knows (so a new program on an old kernel sees zeros for the
+ *    fields the kernel does not fill; %KPOOL_FEATURE_* bits of
+ *    %KPOOL_IOC_VERSION tell it which ones those are).
+ * Every kernel that answers %KPOOL_IOC_VERSION follows this rule.  Older
+ * ones answered ENOTTY to every size but their own.
+ *
  * Views are not isolation boundaries: a mapping or an exported file of a
  * view gives access to every byte of the pages the view touches, so hand a
  * view to someone only if they may see and change all of those pages.
@@ -83,6 +102,56 @@
 #define KPOOL_VERSION_MAJOR	1
 #define KPOOL_VERSION_MINOR	1
 #define KPOOL_VERSION_PATCH	0
+
+/*
+ * struct kpool_version.features: one bit per optional capability, set when
+ * the running module has it.  A bit is never reused for something else.
+ */
+/*
+ * Read-only sharing: %KPOOL_EXPORT_RDONLY, read-only handles and
+ * %KPOOL_INFO_READONLY.
+ */
+#define KPOOL_FEATURE_RDONLY		(1ULL << 0)
+/*
+ * %KPOOL_EXPORT_DMABUF, and IMPORT of kpool dma-bufs: set only when the
+ * kernel has dma-bufs (CONFIG_DMA_SHARED_BUFFER); without it EXPORT with
+ * that flag answers EOPNOTSUPP.
+ */
+#define KPOOL_FEATURE_DMABUF		(1ULL << 1)
+/*
+ * %KPOOL_IOC_INFO on an exported file (handle 0), and lseek(SEEK_END) there
+ * for the size of its mappable span.
+ */
+#define KPOOL_FEATURE_EXPORT_INFO	(1ULL << 2)
+/*
+ * The per-user quota: the module parameter max_user_bytes (EDQUOT beyond).
+ */
+#define KPOOL_FEATURE_USER_QUOTA	(1ULL << 3)
+/*
+ * struct kpool_stats has grown past %KPOOL_STATS_SIZE_VER0 with @spills
+ * (and @costly): buffers of a tier whose memory came from page-backed
+ * pages.
+ */
+#define KPOOL_FEATURE_STATS_SPILLS	(1ULL << 4)
+/*
+ * /proc/PID/fdinfo/FD shows, beside the kernel's own lines, for a
+ * /dev/kpool file "kpool-handles:" (handles it holds), "kpool-buffers:"
+ * (distinct buffers they refer to), "kpool-bytes:" (capacity charged to
+ * the file: buffers allocated through it and alive anywhere) and
+ * "kpool-bytes-limit:" (its max_file_bytes); for an exported file
+ * "kpool-length:", "kpool-offset:", "kpool-capacity:", "kpool-tier:" (a
+ * number or "fallback"), "kpool-refs:" (as INFO's refs), "kpool-readonly:"
+ * and "kpool-mappable:" (0 or 1).  One "key:<TAB>value" a line.
+ */
+#define KPOOL_FEATURE_FDINFO		(1ULL << 5)
+/*
+ * Trace events in tracefs, events/kpool/: kpool_alloc, kpool_free,
+ * kpool_spill, kpool_split, kpool_slice, kpool_materialize, kpool_map,
+ * kpool_unmap, kpool_export and kpool_import, each with the buffer (hashed
+ * as %p prints it), tier (-1: the fallback), size, capacity and refs; set
+ * when the kernel has tracepoints (CONFIG_TRACEPOINTS).
+ */
+#define KPOOL_FEATURE_TRACEPOINTS	(1ULL << 6)
 
 /* Tier index reported for buffers above the largest tier. */
 #define KPOOL_TIER_FALLBACK	0xffffffffU
@@ -327,6 +396,18 @@ struct kpool_tier_stats {
  * @exports: live exported files.
  * @tier: one row per tier.
  * @fallback: the fallback's row.
+ * @spills: since %KPOOL_STATS_SIZE_VER1: per tier, buffers handed out
+ *	since load whose memory came from page-backed pages because the
+ *	tier's slab could not be had (only costly tiers, those whose slabs
+ *	are above PAGE_ALLOC_COSTLY_ORDER, ever spill); a spilled buffer
+ *	stays a buffer of its tier, counted in its row.
+ * @costly: since %KPOOL_STATS_SIZE_VER1: bit N set when tier N is costly
+ *	(it may spill).
+ * @pad2: zero.
+ *
+ * The structure grows at its end only (see "Growing a structure" above):
+ * a caller built against the first version passes %KPOOL_STATS_SIZE_VER0
+ * in its ioctl number and gets exactly the fields before @spills.
  */
 struct kpool_stats {
 	__u32 ntiers;
@@ -337,7 +418,50 @@ struct kpool_stats {
 	__u64 exports;
 	struct kpool_tier_stats tier[KPOOL_MAX_TIERS];
 	struct kpool_tier_stats fallback;
+	/* VER1 */
+	__u64 spills[KPOOL_MAX_TIERS];
+	__u32 costly;
+	__u32 pad2;
 };
+
+/**
+ * struct kpool_version - argument of %KPOOL_IOC_VERSION (out only).
+ * @major: %KPOOL_VERSION_MAJOR of the running module.
+ * @minor: %KPOOL_VERSION_MINOR of the running module.
+ * @patch: %KPOOL_VERSION_PATCH of the running module.
+ * @pad: zero.
+ * @features: the %KPOOL_FEATURE_* bits of what the running module (in the
+ *	running kernel) can do; unknown bits are for later capabilities.
+ */
+struct kpool_version {
+	__u32 major;
+	__u32 minor;
+	__u32 patch;
+	__u32 pad;
+	__u64 features;
+};
+
+/*
+ * The first published size of every structure (see "Growing a structure"
+ * above), as linux/openat2.h records OPEN_HOW_SIZE_VER0: an ioctl number
+ * with a smaller size is not a kpool ioctl (ENOTTY).  Later sizes of a
+ * structure that grew are recorded as _VER1 and on.
+ */
+#define KPOOL_ALLOC_SIZE_VER0		40
+#define KPOOL_ALLOC_BATCH_SIZE_VER0	24
+#define KPOOL_HANDLE_ARG_SIZE_VER0	8
+#define KPOOL_FREE_BATCH_SIZE_VER0	16
+#define KPOOL_DUP_SIZE_VER0		8
+#define KPOOL_SPLIT_SIZE_VER0		16
+#define KPOOL_SLICE_SIZE_VER0		24
+#define KPOOL_INFO_SIZE_VER0		48
+#define KPOOL_RW_SIZE_VER0		32
+#define KPOOL_MATERIALIZE_SIZE_VER0	24
+#define KPOOL_EXPORT_SIZE_VER0		16
+#define KPOOL_IMPORT_SIZE_VER0		8
+#define KPOOL_STATS_SIZE_VER0		584	/* up to @fallback */
+#define KPOOL_STATS_SIZE_VER1		720	/* @spills, @costly */
+#define KPOOL_VERSION_SIZE_VER0		24
 
 #define KPOOL_IOC_MAGIC		0xB8
 
@@ -416,7 +540,17 @@ struct kpool_stats {
  * a kpool dma-buf), EMFILE, ENOMEM, EFAULT.
  */
 #define KPOOL_IOC_IMPORT	_IOWR(KPOOL_IOC_MAGIC, 0x0c, struct kpool_import)
-/* KPOOL_IOC_STATS: global counters, per tier.  Errors: EFAULT, ENOMEM. */
+/*
+ * KPOOL_IOC_STATS: global counters, per tier.  Errors: EFAULT, ENOMEM.
+ * Programs built before the structure grew call it with
+ * %KPOOL_STATS_SIZE_VER0 in the number, and keep working.
+ */
 #define KPOOL_IOC_STATS		_IOR(KPOOL_IOC_MAGIC, 0x0d, struct kpool_stats)
+/*
+ * KPOOL_IOC_VERSION: the module's version and features.  Errors: EFAULT.
+ * Modules older than this ioctl answer ENOTTY: they have none of the
+ * features, and version 1.0.
+ */
+#define KPOOL_IOC_VERSION	_IOR(KPOOL_IOC_MAGIC, 0x0e, struct kpool_version)
 
 #endif /* _UAPI_LINUX_KPOOL_H */

@@ -260,18 +260,64 @@ int kpool_buf_materialize(struct kpool *kp, const __u32 *handles, size_t count,
 	KP_RETURN(ret);
 }
 
-int kpool_stats_get(struct kpool *kp, struct kpool_stats *stats)
+/*
+ * kpool_stats_get() has two versions in the shared library: programs
+ * linked against LIBKPOOL_1.0 have the first struct kpool_stats
+ * (KPOOL_STATS_SIZE_VER0 bytes) and get exactly that much, asked for with
+ * the first ioctl number; programs linked now get the whole structure.
+ * The static library has only the new one.
+ */
+static int kp_stats(struct kpool *kp, void *stats, size_t size)
 {
-	KP_ERRNO_SAVE();
 	struct kpool_stats st;
 	int ret;
 
 	if (!stats)
-		KP_RETURN(-EINVAL);
+		return -EINVAL;
 	memset(&st, 0, sizeof(st));
-	ret = kp_ioctl(kp_fd(kp), KPOOL_IOC_STATS, &st);
+	ret = kp_ioctl(kp_fd(kp), _IOC(_IOC_READ, KPOOL_IOC_MAGIC,
+				       _IOC_NR(KPOOL_IOC_STATS), size), &st);
+	/* A module older than the grown structure knows only the first. */
+	if (ret == -ENOTTY && size > KPOOL_STATS_SIZE_VER0)
+		ret = kp_ioctl(kp_fd(kp), _IOC(_IOC_READ, KPOOL_IOC_MAGIC,
+					       _IOC_NR(KPOOL_IOC_STATS),
+					       KPOOL_STATS_SIZE_VER0), &st);
 	if (!ret)
-		*stats = st;
+		memcpy(stats, &st, size);
+	return ret;
+}
+
+#ifdef KP_SHARED
+int kp_stats_get_1_0(struct kpool *kp, struct kpool_stats *stats);
+int kp_stats_get_1_0(struct kpool *kp, struct kpool_stats *stats)
+{
+	KP_ERRNO_SAVE();
+	KP_RETURN(kp_stats(kp, stats, KPOOL_STATS_SIZE_VER0));
+}
+__asm__(".symver kp_stats_get_1_0, kpool_stats_get@LIBKPOOL_1.0");
+__asm__(".symver kp_stats_get_1_1, kpool_stats_get@@LIBKPOOL_1.1");
+#define kpool_stats_get kp_stats_get_1_1
+int kpool_stats_get(struct kpool *kp, struct kpool_stats *stats);
+#endif
+
+int kpool_stats_get(struct kpool *kp, struct kpool_stats *stats)
+{
+	KP_ERRNO_SAVE();
+	KP_RETURN(kp_stats(kp, stats, sizeof(*stats)));
+}
+
+int kpool_version(struct kpool *kp, struct kpool_version *version)
+{
+	KP_ERRNO_SAVE();
+	struct kpool_version v;
+	int ret;
+
+	if (!version)
+		KP_RETURN(-EINVAL);
+	memset(&v, 0, sizeof(v));
+	ret = kp_ioctl(kp_fd(kp), KPOOL_IOC_VERSION, &v);
+	if (!ret)
+		*version = v;
 	KP_RETURN(ret);
 }
 

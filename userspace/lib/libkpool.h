@@ -469,11 +469,30 @@ __u64 kpool_reader_remaining(const struct kpool_reader *r);
  * @kp: an open struct kpool (any; the counters are global).
  * @stats: receives them (see struct kpool_stats in <linux/kpool.h>): per
  *	tier and for the fallback, buffers in use, handed out and returned;
- *	bytes in use; live handles, mappings and exported files.
+ *	bytes in use; live handles, mappings and exported files; per tier,
+ *	the spills (zero from a module without %KPOOL_FEATURE_STATS_SPILLS,
+ *	see kpool_version()).  Programs linked against LIBKPOOL_1.0 keep
+ *	the first, shorter structure, and get only that.
  *
- * Return: 0; -EINVAL for a NULL @stats; -ENOMEM.
+ * Return: 0; -EINVAL for a NULL @stats; -ENOMEM; -ENOTTY for a file that
+ * is not kpool's.
  */
 int kpool_stats_get(struct kpool *kp, struct kpool_stats *stats);
+
+/**
+ * kpool_version() - the running module's version and features.
+ * @kp: an open struct kpool (any; the answer is the module's).
+ * @version: receives it (see struct kpool_version in <linux/kpool.h>):
+ *	the module's %KPOOL_VERSION_MAJOR, _MINOR and _PATCH, and its
+ *	%KPOOL_FEATURE_* bits.  The library's own version is
+ *	%LIBKPOOL_VERSION_MAJOR.%LIBKPOOL_VERSION_MINOR.
+ *
+ * Since: LIBKPOOL_1.1.
+ * Return: 0; -EINVAL for a NULL @version; -ENOTTY from a module older than
+ * %KPOOL_IOC_VERSION (version 1.0, no features) or a file that is not
+ * kpool's; -EBADF when @kp is not open.
+ */
+int kpool_version(struct kpool *kp, struct kpool_version *version);
 
 /**
  * kpool_strerror() - what an error of this library means, in kpool terms.

@@ -75,8 +75,8 @@ static void test_enotty(void)
 	kt_stats(fd, &before);
 	kt_expect(kt_io(fd, _IOWR(KPOOL_IOC_MAGIC, 0x7f, struct kpool_alloc), &a),
 		  ENOTTY, "an unknown ioctl number (nr 0x7f): ENOTTY");
-	kt_expect(kt_io(fd, _IOWR(KPOOL_IOC_MAGIC, 0x0e, struct kpool_stats), &s),
-		  ENOTTY, "the number after the last ioctl (nr 0x0e): ENOTTY");
+	kt_expect(kt_io(fd, _IOWR(KPOOL_IOC_MAGIC, 0x0f, struct kpool_stats), &s),
+		  ENOTTY, "the number after the last ioctl (nr 0x0f): ENOTTY");
 	kt_expect(kt_io(fd, _IOWR('X', 0x00, struct kpool_alloc), &a), ENOTTY,
 		  "ALLOC's number under another magic: ENOTTY");
 	kt_expect(kt_io(fd, _IOC(_IOC_READ | _IOC_WRITE, KPOOL_IOC_MAGIC, 0x00, 8),
@@ -757,13 +757,23 @@ static void test_enomem(void)
 	kt_unchanged(&before, "ENOMEM from MATERIALIZE: nothing changed");
 
 	/* The costly tier spills to order-0 pages when its slab fails. */
+	kt_stats(fd, &before);
 	fail_on(1);
 	ret = kt_alloc_full(fd, 1 << 20, &a);
 	fail_on(0);
 	kt_expect(ret, 0, "ALLOC of 1 MiB with the slab and high orders failing succeeds (spill)");
 	if (!ret) {
+		struct kpool_stats after;
+
 		kt_ok(a.tier == 4 && a.capacity == 1 << 20,
 		      "the spilled buffer is still of tier 4, capacity 1 MiB");
+		kt_stats(fd, &after);
+		kt_ok(after.spills[4] == before.spills[4] + 1 &&
+		      after.tier[4].allocs == before.tier[4].allocs + 1 &&
+		      after.tier[4].in_use == before.tier[4].in_use + 1,
+		      "STATS counts the spill in spills[4] (%llu -> %llu), and the buffer in tier 4's row",
+		      (unsigned long long)before.spills[4],
+		      (unsigned long long)after.spills[4]);
 		kt_info(fd, a.handle, &info);
 		kt_ok(info.flags & KPOOL_INFO_MAPPABLE, "the spilled buffer is mappable");
 		map = kt_mmap(fd, 1 << 20, a.mmap_offset, &ret);

@@ -375,6 +375,38 @@ static void test_stats(struct kpool *kp)
 	      "kpool_stats_get counts its free");
 }
 
+static void test_version(struct kpool *kp)
+{
+	struct kpool_version v, raw;
+	struct kpool notkpool;
+
+	kt_expect(LIB(kpool_version(kp, NULL)), EINVAL,
+		  "kpool_version(NULL): -EINVAL");
+	memset(&v, 0xff, sizeof(v));
+	if (!kt_expect(LIB(kpool_version(kp, &v)), 0, "kpool_version"))
+		return;
+	kt_ok(v.major == KPOOL_VERSION_MAJOR && v.minor == KPOOL_VERSION_MINOR &&
+	      v.patch == KPOOL_VERSION_PATCH && !v.pad,
+	      "kpool_version: %u.%u.%u, the header's %u.%u.%u, pad 0", v.major,
+	      v.minor, v.patch, KPOOL_VERSION_MAJOR, KPOOL_VERSION_MINOR,
+	      KPOOL_VERSION_PATCH);
+	memset(&raw, 0, sizeof(raw));
+	kt_ok(!ioctl(kp->fd, KPOOL_IOC_VERSION, &raw) &&
+	      !memcmp(&raw, &v, sizeof(v)),
+	      "kpool_version agrees with KPOOL_IOC_VERSION (features %#llx)",
+	      (unsigned long long)v.features);
+	kt_ok(LIBKPOOL_VERSION_MAJOR == 1 && LIBKPOOL_VERSION_MINOR >= 1,
+	      "the library that has kpool_version() is 1.1 or later (%d.%d)",
+	      LIBKPOOL_VERSION_MAJOR, LIBKPOOL_VERSION_MINOR);
+	notkpool.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	kt_expect(LIB(kpool_version(&notkpool, &v)), ENOTTY,
+		  "kpool_version on /dev/null: -ENOTTY");
+	close(notkpool.fd);
+	notkpool.fd = -1;
+	kt_expect(LIB(kpool_version(&notkpool, &v)), EBADF,
+		  "kpool_version on a closed struct kpool: -EBADF");
+}
+
 static void test_strerror(void)
 {
 	const char *s;
@@ -407,6 +439,7 @@ int main(void)
 	test_views(&kp);
 	test_materialize(&kp);
 	test_stats(&kp);
+	test_version(&kp);
 	test_strerror();
 	kt_expect(kpool_close(&kp), 0, "kpool_close");
 	kt_ok(!errno_touched,

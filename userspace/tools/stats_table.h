@@ -20,7 +20,8 @@
 const char *kpool_fmt_bytes(char *buf, unsigned long long n);
 
 /*
- * kpool_stats_print() - print @st as a table, one row per tier, one for
+ * kpool_stats_print() - print @st as a table, one row per tier (with its
+ * spills where the tier is costly, "-" where it cannot spill), one for
  * the fallback and one for all, then a line with the live handles,
  * mappings, exports and bytes.  @indent goes before every line.
  */
