@@ -263,8 +263,8 @@ static int kpool_table_grow(struct kpool_file *kf)
 		dir = kvcalloc(dir_len, sizeof(*dir), GFP_KERNEL_ACCOUNT);
 	spin_lock(&kf->lock);
 
-	nr_chunks = kf->nr_chunk_slots / KPOOL_CHUNK_SLOTS;
-	if (!chunk || (nr_chunks == kf->dir_len && !dir)) {
+	/* Only what this call failed to allocate is an error. */
+	if (!chunk || (dir_len && !dir)) {
 		spin_unlock(&kf->lock);
 		if (chunk)
 			kmem_cache_free(kpool_chunk_cache, chunk);
@@ -272,6 +272,12 @@ static int kpool_table_grow(struct kpool_file *kf)
 		spin_lock(&kf->lock);
 		return -ENOMEM;
 	}
+	/*
+	 * Other threads may have grown the table meanwhile, even filled the
+	 * directory this call did not think it had to grow: then the chunk
+	 * is given back, and the caller looks again.
+	 */
+	nr_chunks = kf->nr_chunk_slots / KPOOL_CHUNK_SLOTS;
 	if (dir && dir_len > kf->dir_len) {
 		/* The table owns the new directory; the old one is freed. */
 		if (kf->dir_len)

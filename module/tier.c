@@ -830,6 +830,28 @@ int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf, u32 idx,
 	return 0;
 }
 
+/*
+ * Whether nothing but the buffer holds its memory, so that it may be
+ * handed out again.  Slab memory is only ever mapped by PFN, which nothing
+ * can pin.  Page-backed memory is mapped page by page, and a pipe
+ * (vmsplice()) or a pinning get_user_pages() may still hold some of its
+ * pages after the last mapping went: then the pages must not get a new
+ * owner, and they go back to the page allocator with vfree(), which
+ * leaves them to their last holder.  Nothing can take a new reference
+ * now: the buffer has no mapping left.
+ */
+static bool kpool_mem_unshared(const struct kpool_buf *buf)
+{
+	size_t i;
+
+	if (buf->backing == KPOOL_BACKING_SLAB)
+		return true;
+	for (i = 0; i < buf->capacity >> PAGE_SHIFT; i++)
+		if (page_count(kpool_buf_page(buf, i)) != 1)
+			return false;
+	return true;
+}
+
 /**
  * kpool_mem_free() - return a buffer's memory to where it came from.
  * @buf: a buffer whose last reference is gone.
@@ -846,7 +868,8 @@ bool kpool_mem_free(struct kpool_buf *buf)
 	struct kpool_tier *t = kpool_buf_tier(buf);
 	struct kpool_pool *pool = buf->pool;
 	size_t capacity = buf->capacity;
-	bool kept = !READ_ONCE(pool->dead) && kpool_tier_keep(t, buf);
+	bool kept = !READ_ONCE(pool->dead) && kpool_mem_unshared(buf) &&
+		    kpool_tier_keep(t, buf);
 
 	/* Kept or not, the buffer is gone for the counters. */
 	if (!kept) {

@@ -692,25 +692,11 @@ static int fault_injection_ready(void)
 	return fail_fd >= 0;
 }
 
-/*
- * kpool keeps freed buffers in per-CPU magazines and hands them out again
- * without the slab, so a failing slab would not be reached: give them back
- * first (drop_caches runs the pool's shrinker).
- */
-static void drop_kept(void)
-{
-	int dfd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
-
-	if (dfd < 0 || write(dfd, "2", 1) != 1)
-		kt_diag("writing drop_caches: %s", strerror(errno));
-	if (dfd >= 0)
-		close(dfd);
-}
-
 static void fail_on(int on)
 {
+	/* A kept buffer would not reach the failing slab. */
 	if (on)
-		drop_kept();
+		kt_drop_kept();
 	if (pwrite(fail_fd, on ? "1" : "0", 1, 0) != 1)
 		kt_diag("writing make_it_fail: %s", strerror(errno));
 }

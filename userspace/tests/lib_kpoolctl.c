@@ -207,19 +207,19 @@ static void test_usage(void)
 	unsigned int i;
 
 	kt_ok(run(NULL) == 2, "no command: exit 2");
-	kt_ok(run("bogus", NULL) == 2, "an unknown command: exit 2");
-	kt_ok(run("tier", NULL) == 2, "tier without SIZE: exit 2");
-	kt_ok(run("tier", "0", NULL) == 2, "tier 0: exit 2");
-	kt_ok(run("tier", "12Q", NULL) == 2, "tier 12Q: exit 2");
-	kt_ok(run("alloc", NULL) == 2, "alloc without SIZE: exit 2");
-	kt_ok(run("stats", "--watch", "x", NULL) == 2, "stats --watch x: exit 2");
-	kt_ok(run("stats", "extra", NULL) == 2, "stats extra: exit 2");
-	kt_ok(run("zero-check", "extra", NULL) == 2, "zero-check extra: exit 2");
-	kt_ok(run("--help", NULL) == 0 && strstr(out, "Usage: kpoolctl COMMAND") &&
+	kt_ok(run("bogus", (char *)NULL) == 2, "an unknown command: exit 2");
+	kt_ok(run("tier", (char *)NULL) == 2, "tier without SIZE: exit 2");
+	kt_ok(run("tier", "0", (char *)NULL) == 2, "tier 0: exit 2");
+	kt_ok(run("tier", "12Q", (char *)NULL) == 2, "tier 12Q: exit 2");
+	kt_ok(run("alloc", (char *)NULL) == 2, "alloc without SIZE: exit 2");
+	kt_ok(run("stats", "--watch", "x", (char *)NULL) == 2, "stats --watch x: exit 2");
+	kt_ok(run("stats", "extra", (char *)NULL) == 2, "stats extra: exit 2");
+	kt_ok(run("zero-check", "extra", (char *)NULL) == 2, "zero-check extra: exit 2");
+	kt_ok(run("--help", (char *)NULL) == 0 && strstr(out, "Usage: kpoolctl COMMAND") &&
 	      strstr(out, "Exit status"), "--help: exit 0, the usage");
 	for (i = 0; i < KT_ARRAY_SIZE(cmds); i++) {
 		snprintf(want, sizeof(want), "Usage: kpoolctl %s", cmds[i]);
-		kt_ok(run(cmds[i], "--help", NULL) == 0 && !strncmp(out, want, strlen(want)),
+		kt_ok(run(cmds[i], "--help", (char *)NULL) == 0 && !strncmp(out, want, strlen(want)),
 		      "%s --help: exit 0, '%s'", cmds[i], want);
 	}
 }
@@ -228,13 +228,13 @@ static void test_version(void)
 {
 	char want[64];
 
-	snprintf(want, sizeof(want), "kpool module: %u.%u.%u\n",
+	snprintf(want, sizeof(want), "kpool module: %d.%d.%d\n",
 		 KPOOL_VERSION_MAJOR, KPOOL_VERSION_MINOR, KPOOL_VERSION_PATCH);
-	kt_ok(run("--version", NULL) == 0 && strstr(out, "libkpool 1.1") &&
+	kt_ok(run("--version", (char *)NULL) == 0 && strstr(out, "libkpool 1.1") &&
 	      strstr(out, want) && strstr(out, "fdinfo"),
 	      "--version: exit 0, libkpool 1.1 and %.*s with its features",
 	      (int)strlen(want) - 1, want);
-	kt_ok(run("version", NULL) == 0 && strstr(out, want), "version: the same");
+	kt_ok(run("version", (char *)NULL) == 0 && strstr(out, want), "version: the same");
 }
 
 static void test_tier(int fd)
@@ -243,16 +243,16 @@ static void test_tier(int fd)
 	unsigned long long max = 0;
 
 	kt_stats(fd, &s0);
-	kt_ok(run("tier", "5000", NULL) == 0 && !strcmp(out, "2 16384\n"),
+	kt_ok(run("tier", "5000", (char *)NULL) == 0 && !strcmp(out, "2 16384\n"),
 	      "tier 5000: '2 16384' (%s)", out);
-	kt_ok(run("tier", "1", NULL) == 0 && !strcmp(out, "0 256\n"), "tier 1: '0 256'");
-	kt_ok(run("tier", "1M", NULL) == 0 && !strcmp(out, "4 1048576\n"),
+	kt_ok(run("tier", "1", (char *)NULL) == 0 && !strcmp(out, "0 256\n"), "tier 1: '0 256'");
+	kt_ok(run("tier", "1M", (char *)NULL) == 0 && !strcmp(out, "4 1048576\n"),
 	      "tier 1M: '4 1048576'");
-	kt_ok(run("tier", "3000000", NULL) == 0 && !strcmp(out, "fallback 3002368\n"),
+	kt_ok(run("tier", "3000000", (char *)NULL) == 0 && !strcmp(out, "fallback 3002368\n"),
 	      "tier 3000000: 'fallback 3002368' (%s)", out);
 	kt_param("max_buffer_size", &max);
 	if (max == 64ULL << 20)
-		kt_ok(run("tier", "65M", NULL) == 1,
+		kt_ok(run("tier", "65M", (char *)NULL) == 1,
 		      "tier 65M, above max_buffer_size: exit 1 (no such buffer)");
 	kt_stats(fd, &s1);
 	kt_ok(s1.tier[2].allocs == s0.tier[2].allocs &&
@@ -270,21 +270,21 @@ static void test_calls(int fd)
 	kt_stats(fd, &st);
 	idle = !st.handles && !st.bytes_in_use && !st.mappings && !st.exports;
 	if (idle)
-		kt_ok(run("zero-check", NULL) == 0 && strstr(out, "nothing in use"),
+		kt_ok(run("zero-check", (char *)NULL) == 0 && strstr(out, "nothing in use"),
 		      "zero-check with nothing in use: exit 0");
 	else
 		kt_skip("something else is in use", "zero-check: exit 0");
 	if (kt_expect(kt_alloc(fd, 5000, &h), 0, "ALLOC of 5000 bytes")) {
-		kt_ok(run("zero-check", NULL) == 1 && strstr(out, "in use: 1 buffers"),
+		kt_ok(run("zero-check", (char *)NULL) == 1 && strstr(out, "in use: 1 buffers"),
 		      "zero-check with a buffer in use: exit 1 (%s)", out);
 		kt_free(fd, h);
 	}
 	if (idle)
-		kt_ok(run("zero-check", NULL) == 0, "zero-check after the FREE: exit 0");
-	kt_ok(run("alloc", "100", "5000", NULL) == 0 && strstr(out, "16384 yes"),
+		kt_ok(run("zero-check", (char *)NULL) == 0, "zero-check after the FREE: exit 0");
+	kt_ok(run("alloc", "100", "5000", (char *)NULL) == 0 && strstr(out, "16384 yes"),
 	      "alloc 100 5000: exit 0");
-	kt_ok(run("alloc", "100M", NULL) == 3, "alloc 100M (E2BIG): exit 3");
-	kt_ok(run("stats", NULL) == 0 && strstr(out, "spilled") && strstr(out, "live:"),
+	kt_ok(run("alloc", "100M", (char *)NULL) == 3, "alloc 100M (E2BIG): exit 3");
+	kt_ok(run("stats", (char *)NULL) == 0 && strstr(out, "spilled") && strstr(out, "live:"),
 	      "stats: exit 0, a table with spills");
 }
 
@@ -295,7 +295,7 @@ static void test_json(int fd)
 	struct kpool_stats st;
 
 	kt_stats(fd, &st);
-	if (!kt_ok(run("stats", "--json", NULL) == 0, "stats --json: exit 0"))
+	if (!kt_ok(run("stats", "--json", (char *)NULL) == 0, "stats --json: exit 0"))
 		return;
 	kt_diag("stats --json: %.*s", (int)strcspn(out, "\n"), out);
 	kt_ok(json_object(out, &end) && !*end, "stats --json: one valid JSON object");
@@ -315,7 +315,7 @@ static void test_json(int fd)
 	kt_ok(json_num(strstr(out, "\"parameters\"") ?: out, "max_file_bytes") ==
 	      (long long)mfb && strstr(out, "\"tiers\": \"256,4096,16384,32768,1048576\""),
 	      "... the module parameters from sysfs (max_file_bytes %llu, tiers)", mfb);
-	if (kt_ok(run("stats", "--json", "--count", "2", NULL) == 0,
+	if (kt_ok(run("stats", "--json", "--count", "2", (char *)NULL) == 0,
 		  "stats --json --count 2: exit 0"))
 		kt_ok(json_object(out, &second) && json_object(second, &end) && !*end,
 		      "... two JSON objects, one a line");
