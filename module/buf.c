@@ -61,26 +61,29 @@ static struct kpool_buf *kpool_buf_make(struct kpool_pool *pool, u32 idx,
 					gfp_t gfp, const void *memcg)
 {
 	struct kpool_buf *buf;
+	bool fresh = false;
 	int ret;
 
 	/* A buffer this CPU kept, header and memory, else a new one. */
 	buf = kpool_mem_reuse(pool, idx, capacity, size, gfp, memcg);
-	if (buf)
-		goto out;
-	buf = kmem_cache_alloc(kpool_buf_cache,
-			       (gfp & ~__GFP_ZERO) | __GFP_NOWARN);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-	ret = kpool_mem_alloc(pool, buf, idx, capacity, gfp, memcg);
-	if (ret) {
-		kmem_cache_free(kpool_buf_cache, buf);
-		return ERR_PTR(ret);
+	if (!buf) {
+		buf = kmem_cache_alloc(kpool_buf_cache,
+				       (gfp & ~__GFP_ZERO) | __GFP_NOWARN);
+		if (!buf)
+			return ERR_PTR(-ENOMEM);
+		ret = kpool_mem_alloc(pool, buf, idx, capacity, gfp, memcg);
+		if (ret) {
+			kmem_cache_free(kpool_buf_cache, buf);
+			return ERR_PTR(ret);
+		}
+		fresh = true;
 	}
-	trace_kpool_spill(buf, size);
-out:
 	refcount_set(&buf->ref, 1);
 	buf->acct = NULL;
 	trace_kpool_alloc(buf, size);
+	/* Only new memory may have spilled; a kept buffer said so then. */
+	if (fresh)
+		trace_kpool_spill(buf, size);
 	return buf;
 }
 
