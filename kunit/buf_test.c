@@ -106,7 +106,7 @@ static struct kb_totals kb_totals(const struct kpool_pool *pool)
 	for (i = 0; i < pool->ntiers; i++)
 		kb_totals_add(&t, &pool->tier[i]);
 	kb_totals_add(&t, &pool->fallback);
-	t.bytes = atomic64_read(&pool->bytes_in_use);
+	t.bytes = kpool_pool_bytes_in_use(pool);
 	return t;
 }
 

@@ -152,7 +152,7 @@ static void kt_snap_take(const struct kpool_pool *pool, struct kt_snap *s)
 	for (i = 0; i < pool->ntiers; i++)
 		kt_snap_one(s, i, &pool->tier[i]);
 	kt_snap_one(s, KT_FB, &pool->fallback);
-	s->bytes = atomic64_read(&pool->bytes_in_use);
+	s->bytes = kpool_pool_bytes_in_use(pool);
 }
 
 static void kt_snap_expect(struct kunit *test, const struct kt_snap *got,
@@ -878,11 +878,11 @@ static void kpool_tier_destroy_busy(struct kunit *test)
 	}
 	kpool_pool_destroy(pool);
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(pool->dead));
-	KUNIT_EXPECT_EQ(test, atomic_read(&pool->released), 0);
+	KUNIT_EXPECT_FALSE(test, percpu_ref_is_zero(&pool->live));
 	kpool_tier_totals(&pool->tier[0], &sum);
 	KUNIT_EXPECT_EQ(test, sum.in_use, 1);
 	kpool_buf_put(small);
-	KUNIT_EXPECT_EQ(test, atomic_read(&pool->released), 0);
+	KUNIT_EXPECT_FALSE(test, percpu_ref_is_zero(&pool->live));
 	/* The last buffer releases the pool; touch nothing of it after. */
 	kpool_buf_put(big);
 }

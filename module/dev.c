@@ -682,7 +682,7 @@ static long kpool_ioc_stats(void __user *uarg, size_t usize)
 	if (!st)
 		return -ENOMEM;
 	st->ntiers = pool->ntiers;
-	st->bytes_in_use = atomic64_read(&pool->bytes_in_use);
+	st->bytes_in_use = kpool_pool_bytes_in_use(pool);
 	st->handles = kpool_stat_read(KPOOL_STAT_HANDLES);
 	st->mappings = kpool_stat_read(KPOOL_STAT_MAPPINGS);
 	st->exports = kpool_stat_read(KPOOL_STAT_EXPORTS);

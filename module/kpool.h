@@ -19,8 +19,10 @@
 #define _KPOOL_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/percpu-refcount.h>
 #include <linux/refcount.h>
 #include <linux/shrinker.h>
 #include <linux/types.h>
@@ -40,11 +42,13 @@ struct kmem_cache;
  * @frees: buffers returned since the pool was created.
  * @spills: buffers of this tier whose memory came from the page-backed
  *	fallback because the tier's slab could not be had (costly tiers only).
+ * @bytes: capacity handed out less capacity returned, on this CPU.
  */
 struct kpool_counters {
 	u64 allocs;
 	u64 frees;
 	u64 spills;
+	s64 bytes;
 };
 
 /**
@@ -53,12 +57,14 @@ struct kpool_counters {
  * @allocs: buffers handed out since the pool was created.
  * @frees: buffers returned since the pool was created.
  * @spills: buffers that spilled to page-backed memory.
+ * @bytes: capacity of the buffers alive now.
  */
 struct kpool_totals {
 	s64 in_use;
 	u64 allocs;
 	u64 frees;
 	u64 spills;
+	s64 bytes;
 };
 
 struct kpool_mag;
@@ -89,11 +95,13 @@ struct kpool_tier {
  * @ntiers: number of tiers in @tier.
  * @tier: the tiers, by strictly increasing size.
  * @fallback: counters of buffers above the largest tier.
- * @bytes_in_use: capacity of all live buffers of this pool; 0 exactly when
- *	the pool has no buffer.
- * @dead: kpool_pool_destroy() was called; the pool goes away as soon as
- *	@bytes_in_use is 0.
- * @released: set by the one caller that frees the pool.
+ * @live: one reference per live buffer, and the pool's own until
+ *	kpool_pool_destroy() kills it; per CPU while the pool lives, so that
+ *	allocations share no cache line, exact once killed.
+ * @dead: kpool_pool_destroy() was called: freed buffers are not kept.
+ * @free_now: kpool_pool_destroy() frees the pool itself (it had no
+ *	buffer left); else the last buffer's put releases it.
+ * @released: completed by @live's release when @free_now is set.
  * @release_work: frees a pool whose last buffer came back after it died.
  * @shrinker: gives the objects kept in the tiers' magazines back to their
  *	slabs when memory is short.
@@ -103,9 +111,10 @@ struct kpool_pool {
 	unsigned int ntiers;
 	struct kpool_tier tier[KPOOL_MAX_TIERS];
 	struct kpool_tier fallback;
-	atomic64_t bytes_in_use;
+	struct percpu_ref live;
 	bool dead;
-	atomic_t released;
+	bool free_now;
+	struct completion released;
 	struct work_struct release_work;
 	struct shrinker shrinker;
 	char name[24];
@@ -221,6 +230,7 @@ size_t kpool_tier_size(size_t size);
 u32 kpool_pool_tier_index(const struct kpool_pool *pool, size_t size);
 size_t kpool_pool_capacity(const struct kpool_pool *pool, size_t size);
 void kpool_tier_totals(const struct kpool_tier *t, struct kpool_totals *sum);
+s64 kpool_pool_bytes_in_use(const struct kpool_pool *pool);
 struct kpool_pool *kpool_default_pool(void);
 
 /* buf.c: buffers and views */

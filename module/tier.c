@@ -338,6 +338,7 @@ static void kpool_pool_free(struct kpool_pool *pool)
 	for (i = 0; i < pool->ntiers; i++)
 		kpool_tier_exit(&pool->tier[i]);
 	kpool_tier_exit(&pool->fallback);
+	percpu_ref_exit(&pool->live);
 	kfree(pool);
 }
 
@@ -347,16 +348,18 @@ static void kpool_pool_release_work(struct work_struct *work)
 }
 
 /*
- * Called by kpool_pool_destroy() and by the return of every buffer: the
- * pool is freed once it is dead and has no buffer left, by exactly one of
- * the callers that see both (pool->released).  Both sides write first (the
- * dead flag; the byte count, fully ordered) and read the other's second,
- * so at least one of them sees both.
+ * The last reference of a killed pool is gone (the pool's own, or its last
+ * buffer's), from any context: kpool_pool_destroy() frees the pool itself
+ * when it had no buffer left; else the workqueue does, in process context.
  */
-static bool kpool_pool_claim(struct kpool_pool *pool)
+static void kpool_pool_live_release(struct percpu_ref *live)
 {
-	return READ_ONCE(pool->dead) && !atomic64_read(&pool->bytes_in_use) &&
-	       !atomic_xchg(&pool->released, 1);
+	struct kpool_pool *pool = container_of(live, struct kpool_pool, live);
+
+	if (pool->free_now)
+		complete(&pool->released);
+	else
+		queue_work(kpool_release_wq, &pool->release_work);
 }
 
 /**
@@ -386,9 +389,20 @@ struct kpool_pool *kpool_pool_create(const char *name, const size_t *sizes,
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));
 	INIT_WORK(&pool->release_work, kpool_pool_release_work);
-	ret = kpool_tier_percpu(&pool->fallback);
+	init_completion(&pool->released);
+	/*
+	 * The pool's own reference, until kpool_pool_destroy().  That
+	 * switches it to atomic mode before it kills it, which without
+	 * ALLOW_REINIT would already free the per-CPU counters and mark it
+	 * dead.
+	 */
+	ret = percpu_ref_init(&pool->live, kpool_pool_live_release,
+			      PERCPU_REF_ALLOW_REINIT, GFP_KERNEL);
 	if (ret)
 		goto err_free;
+	ret = kpool_tier_percpu(&pool->fallback);
+	if (ret)
+		goto err_live;
 	for (i = 0; i < n; i++) {
 		ret = kpool_tier_init(pool, &pool->tier[i], sizes[i]);
 		if (ret)
@@ -407,6 +421,8 @@ err_tiers:
 	while (i--)
 		kpool_tier_exit(&pool->tier[i]);
 	kpool_tier_exit(&pool->fallback);
+err_live:
+	percpu_ref_exit(&pool->live);
 err_free:
 	kfree(pool);
 	return ERR_PTR(ret);
@@ -439,7 +455,8 @@ static bool kpool_tier_busy(const struct kpool_pool *pool,
  * the pool then stays, so that those buffers remain valid, and is freed
  * (from a workqueue) when the last of them is put.
  *
- * Context: process context; may sleep.
+ * Context: process context; may sleep (an RCU grace period, to make the
+ * pool's reference count exact).
  */
 void kpool_pool_destroy(struct kpool_pool *pool)
 {
@@ -448,19 +465,29 @@ void kpool_pool_destroy(struct kpool_pool *pool)
 
 	if (!pool)
 		return;
+	/* Freed buffers are given back from now on, not kept. */
 	WRITE_ONCE(pool->dead, true);
-	/* Pairs with the fully ordered atomic64_sub_return() of a free. */
-	smp_mb();
-	if (kpool_pool_claim(pool)) {
-		kpool_pool_free(pool);
-		return;
-	}
+	/*
+	 * Exact from here: the counters of the buffers still out, while the
+	 * pool's own reference keeps it; no new buffer comes (the caller's
+	 * promise).
+	 */
+	percpu_ref_switch_to_atomic_sync(&pool->live);
 	busy = kpool_tier_busy(pool, &pool->fallback);
 	for (i = 0; i < pool->ntiers; i++)
 		busy |= kpool_tier_busy(pool, &pool->tier[i]);
-	if (busy)
+	if (busy) {
 		pr_err("%s: destroyed while busy: kept until its last buffer is put\n",
 		       pool->name);
+		/* The last buffer's put releases the pool; hands off now. */
+		percpu_ref_kill(&pool->live);
+		return;
+	}
+	/* No buffer: the pool's own reference is the last one. */
+	pool->free_now = true;
+	percpu_ref_kill(&pool->live);
+	wait_for_completion(&pool->released);
+	kpool_pool_free(pool);
 }
 EXPORT_SYMBOL_GPL(kpool_pool_destroy);
 
@@ -528,10 +555,34 @@ void kpool_tier_totals(const struct kpool_tier *t, struct kpool_totals *sum)
 		sum->allocs += READ_ONCE(c->allocs);
 		sum->frees += READ_ONCE(c->frees);
 		sum->spills += READ_ONCE(c->spills);
+		sum->bytes += READ_ONCE(c->bytes);
 	}
 	sum->in_use = sum->allocs - sum->frees;
 }
 EXPORT_SYMBOL_GPL(kpool_tier_totals);
+
+/**
+ * kpool_pool_bytes_in_use() - capacity of all live buffers of a pool.
+ * @pool: the pool.
+ *
+ * Context: any context.  Exact when nothing allocates or frees meanwhile.
+ * Return: the sum over its tiers, its fallback and every CPU.
+ */
+s64 kpool_pool_bytes_in_use(const struct kpool_pool *pool)
+{
+	struct kpool_totals sum;
+	unsigned int i;
+	s64 bytes;
+
+	kpool_tier_totals(&pool->fallback, &sum);
+	bytes = sum.bytes;
+	for (i = 0; i < pool->ntiers; i++) {
+		kpool_tier_totals(&pool->tier[i], &sum);
+		bytes += sum.bytes;
+	}
+	return bytes;
+}
+EXPORT_SYMBOL_GPL(kpool_pool_bytes_in_use);
 
 /* Zeroed, page-rounded memory from order-0 pages; vmalloc may sleep. */
 static void *kpool_pages_alloc(size_t capacity, gfp_t gfp)
@@ -676,8 +727,10 @@ static struct kpool_buf *kpool_tier_take(struct kpool_tier *t,
 static void kpool_mem_count(struct kpool_pool *pool, struct kpool_tier *t,
 			    size_t capacity)
 {
+	/* The buffer's reference on its pool, dropped by kpool_mem_free(). */
+	percpu_ref_get(&pool->live);
 	this_cpu_inc(t->stats->allocs);
-	atomic64_add(capacity, &pool->bytes_in_use);
+	this_cpu_add(t->stats->bytes, capacity);
 }
 
 /**
@@ -879,10 +932,9 @@ bool kpool_mem_free(struct kpool_buf *buf)
 			kmem_cache_free(t->cache, buf->data);
 	}
 	this_cpu_inc(t->stats->frees);
-	/* Fully ordered: pairs with the barrier in kpool_pool_destroy(). */
-	if (!atomic64_sub_return(capacity, &pool->bytes_in_use) &&
-	    kpool_pool_claim(pool))
-		queue_work(kpool_release_wq, &pool->release_work);
+	this_cpu_sub(t->stats->bytes, capacity);
+	/* The buffer's reference; a destroyed pool may go with it. */
+	percpu_ref_put(&pool->live);
 	return kept;
 }
 
