@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kpool tiers: one kmem_cache per size class, a page-backed fallback for
- * sizes above the largest class, and the counters of both.
+ * sizes above the largest class, the magazines that keep freed buffers
+ * for reuse, and the counters of all of them.
  *
  * This is gRPC-Go's TieredBufferPool: a request goes to the smallest tier
- * that holds it (binary search), and every buffer is zeroed over its whole
- * capacity before anyone sees it, as sizedBufferPool.Get clears its buffers.
+ * that holds it (binary search), and a buffer is cleared before anyone sees
+ * it, as sizedBufferPool.Get clears its buffers: over what its user can
+ * reach (kpool_zero_len()), or whole when it is new.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -884,21 +886,24 @@ int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf, u32 idx,
 }
 
 /*
- * Whether nothing but the buffer holds its memory, so that it may be
- * handed out again.  Slab memory is only ever mapped by PFN, which nothing
- * can pin.  Page-backed memory is mapped page by page, and a pipe
- * (vmsplice()) or a pinning get_user_pages() may still hold some of its
- * pages after the last mapping went: then the pages must not get a new
- * owner, and they go back to the page allocator with vfree(), which
- * leaves them to their last holder.  Nothing can take a new reference
- * now: the buffer has no mapping left.
+ * Whether a freed buffer may be kept for reuse.  Slab memory is only ever
+ * mapped by PFN, which nothing can pin.  Page-backed memory is mapped page
+ * by page, and a pipe (vmsplice()) or a pinning get_user_pages() may still
+ * hold some of its pages after the last mapping went: then the pages must
+ * not get a new owner, and they go back with vfree(), which leaves them to
+ * their last holder.  Nothing can take a new reference now: the buffer has
+ * no mapping left.  A tier buffer that spilled to pages is not kept either,
+ * so that a tier's kept buffers are slab memory, as its new ones are (the
+ * mapping rules of the uapi header differ).
  */
-static bool kpool_mem_unshared(const struct kpool_buf *buf)
+static bool kpool_mem_keepable(const struct kpool_buf *buf)
 {
 	size_t i;
 
 	if (buf->backing == KPOOL_BACKING_SLAB)
 		return true;
+	if (buf->tier != KPOOL_TIER_FALLBACK)
+		return false;
 	for (i = 0; i < buf->capacity >> PAGE_SHIFT; i++)
 		if (page_count(kpool_buf_page(buf, i)) != 1)
 			return false;
@@ -921,7 +926,7 @@ bool kpool_mem_free(struct kpool_buf *buf)
 	struct kpool_tier *t = kpool_buf_tier(buf);
 	struct kpool_pool *pool = buf->pool;
 	size_t capacity = buf->capacity;
-	bool kept = !READ_ONCE(pool->dead) && kpool_mem_unshared(buf) &&
+	bool kept = !READ_ONCE(pool->dead) && kpool_mem_keepable(buf) &&
 		    kpool_tier_keep(t, buf);
 
 	/* Kept or not, the buffer is gone for the counters. */

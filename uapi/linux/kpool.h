@@ -5,8 +5,11 @@
  * The user ABI of /dev/kpool.  Every open() of the device has its own table
  * of handles; a handle is one reference to one view (a byte range of a
  * buffer).  Buffers come from size tiers and are zero-filled when handed
- * out.  Structures use fixed-size types only, are padded explicitly to a
- * multiple of 8 bytes and carry user pointers as 64-bit integers.  Every
+ * out: every byte the new buffer's handle, mappings, exported files and
+ * dma-bufs can reach (its size, and the rest of the pages holding it for a
+ * buffer of a page or more) is zero.  Structures use fixed-size types
+ * only, are padded explicitly to a multiple of 8 bytes and carry user
+ * pointers as 64-bit integers.  Every
  * pad field, reserved field and unknown flag bit must be zero on input
  * (-EINVAL otherwise) and is zero on output.
  *

@@ -17,7 +17,9 @@
 #include <stdatomic.h>
 
 #define NTHREADS	4
-#define OPS		12000
+#ifndef OPS
+#define OPS		12000	/* -DOPS=N for a shorter run by hand */
+#endif
 #define MAX_SIZE	40000
 #define INFLIGHT	4
 
