@@ -305,21 +305,23 @@ static int kpool_table_grow(struct kpool_file *kf)
 
 /*
  * Reserve one slot and return its index: the oldest free slot when the
- * table keeps enough of them back or can grow no more, else a new one.
+ * table keeps enough of them back or can grow no more (or has no memory to
+ * grow), else a new one.
  * Call with kf->lock held; it may be dropped and taken again to grow.
  */
 static int kpool_slot_reserve(struct kpool_file *kf, u32 *idx)
 	__must_hold(&kf->lock)
 {
+	bool grow_failed = false;
 	struct kpool_slot *slot;
-	int ret;
 
 	for (;;) {
 		if (kf->nr_handles >= kpool_max_file_handles)
 			return -EMFILE;
+		/* Short of memory to grow, a free slot is reused sooner. */
 		if (kf->nr_free &&
 		    (kf->nr_free >= KPOOL_SLOT_QUARANTINE ||
-		     kf->nr_slots >= kpool_max_file_handles)) {
+		     kf->nr_slots >= kpool_max_file_handles || grow_failed)) {
 			*idx = kf->free_head;
 			slot = kpool_slot_at(kf, *idx);
 			kf->free_head = slot->next;
@@ -333,9 +335,11 @@ static int kpool_slot_reserve(struct kpool_file *kf, u32 *idx)
 			slot = kpool_slot_at(kf, *idx);
 			break;
 		}
-		ret = kpool_table_grow(kf);
-		if (ret)
-			return ret;
+		if (kpool_table_grow(kf)) {
+			if (!kf->nr_free)
+				return -ENOMEM;
+			grow_failed = true;
+		}
 	}
 	slot->state = KPOOL_SLOT_RESERVED;
 	slot->gen = kpool_slot_gen(kf, *idx);
