@@ -51,6 +51,14 @@ void kpool_buf_cache_exit(void)
 	kmem_cache_destroy(kpool_buf_cache);
 }
 
+/* A buffer with its memory is handed out: one reference, no account. */
+static void kpool_buf_ready(struct kpool_buf *buf, size_t size)
+{
+	refcount_set(&buf->ref, 1);
+	buf->acct = NULL;
+	trace_kpool_alloc(buf, size);
+}
+
 /*
  * A buffer of @size bytes from tier @idx of @pool, whose capacity is
  * @capacity (both from kpool_pool_pick()), for a task of cgroup @memcg
@@ -78,28 +86,11 @@ static struct kpool_buf *kpool_buf_make(struct kpool_pool *pool, u32 idx,
 		}
 		fresh = true;
 	}
-	refcount_set(&buf->ref, 1);
-	buf->acct = NULL;
-	trace_kpool_alloc(buf, size);
+	kpool_buf_ready(buf, size);
 	/* Only new memory may have spilled; a kept buffer said so then. */
 	if (fresh)
 		trace_kpool_spill(buf, size);
 	return buf;
-}
-
-/* The tier of a request and its capacity (0 when it cannot be had). */
-static u32 kpool_pool_pick(struct kpool_pool *pool, size_t size,
-			   size_t *capacity)
-{
-	u32 idx = kpool_pool_tier_index(pool, size);
-
-	if (idx != KPOOL_TIER_FALLBACK)
-		*capacity = pool->tier[array_index_nospec(idx,
-							  pool->ntiers)].size;
-	else
-		*capacity = size > SIZE_MAX - (PAGE_SIZE - 1) ? 0 :
-			    PAGE_ALIGN(size);
-	return idx;
 }
 
 /**
@@ -244,11 +235,8 @@ int kpool_views_alloc_charged(struct kpool_pool *pool, size_t size,
 					   memcg, bufs,
 					   min_t(unsigned int, n - i,
 						 ARRAY_SIZE(bufs)));
-		for (j = 0; j < got; j++) {
-			refcount_set(&bufs[j]->ref, 1);
-			bufs[j]->acct = NULL;
-			trace_kpool_alloc(bufs[j], size);
-		}
+		for (j = 0; j < got; j++)
+			kpool_buf_ready(bufs[j], size);
 		if (!got) {
 			bufs[0] = kpool_buf_make(pool, idx, capacity, size, gfp,
 						 memcg);

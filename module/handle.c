@@ -113,6 +113,12 @@ static u32 kpool_handle_of(const struct kpool_slot *slot, u32 idx)
 	return slot->gen << kpool_handle_bits | (idx + 1);
 }
 
+/* The slot index a handle names; U32_MAX for handle 0, which none has. */
+static u32 kpool_handle_idx(u32 handle)
+{
+	return (handle & (BIT(kpool_handle_bits) - 1)) - 1;
+}
+
 /*
  * The generation that gives slot @idx the smallest handle above the last
  * one the table gave, or generation 0 once the 32 bits wrap.  Call with
@@ -122,7 +128,7 @@ static u32 kpool_slot_gen(const struct kpool_file *kf, u32 idx)
 {
 	u32 gen = kf->last >> kpool_handle_bits;
 
-	if (idx + 1 <= (kf->last & (BIT(kpool_handle_bits) - 1)))
+	if (kf->last && idx <= kpool_handle_idx(kf->last))
 		gen++;
 	return gen & kpool_gen_mask();
 }
@@ -142,7 +148,7 @@ static struct kpool_slot *kpool_slot_find(const struct kpool_file *kf,
 	struct kpool_slot *slot;
 
 	/* Handle 0 gives U32_MAX, which no table reaches. */
-	*idx = (handle & (BIT(kpool_handle_bits) - 1)) - 1;
+	*idx = kpool_handle_idx(handle);
 	if (*idx >= kf->nr_slots)
 		return NULL;
 	slot = kpool_slot_at(kf, *idx);
@@ -252,8 +258,9 @@ static int kpool_table_grow(struct kpool_file *kf)
 {
 	u32 nr_chunks = kf->nr_chunk_slots / KPOOL_CHUNK_SLOTS;
 	struct kpool_slot **dir = NULL, **old_dir = NULL;
-	u32 dir_len = 0;
 	struct kpool_slot *chunk;
+	u32 dir_len = 0;
+	int ret = 0;
 
 	if (nr_chunks == kf->dir_len)
 		dir_len = max(2 * kf->dir_len, 4U);
@@ -263,20 +270,16 @@ static int kpool_table_grow(struct kpool_file *kf)
 		dir = kvcalloc(dir_len, sizeof(*dir), GFP_KERNEL_ACCOUNT);
 	spin_lock(&kf->lock);
 
-	/* Only what this call failed to allocate is an error. */
-	if (!chunk || (dir_len && !dir)) {
-		spin_unlock(&kf->lock);
-		if (chunk)
-			kmem_cache_free(kpool_chunk_cache, chunk);
-		kvfree(dir);
-		spin_lock(&kf->lock);
-		return -ENOMEM;
-	}
 	/*
-	 * Other threads may have grown the table meanwhile, even filled the
-	 * directory this call did not think it had to grow: then the chunk
-	 * is given back, and the caller looks again.
+	 * Only what this call failed to allocate is an error.  Other threads
+	 * may have grown the table meanwhile, even filled the directory this
+	 * call did not think it had to grow: then the chunk is given back,
+	 * and the caller looks again.
 	 */
+	if (!chunk || (dir_len && !dir)) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	nr_chunks = kf->nr_chunk_slots / KPOOL_CHUNK_SLOTS;
 	if (dir && dir_len > kf->dir_len) {
 		/* The table owns the new directory; the old one is freed. */
@@ -293,14 +296,15 @@ static int kpool_table_grow(struct kpool_file *kf)
 		kf->nr_chunk_slots += KPOOL_CHUNK_SLOTS;
 		chunk = NULL;
 	}
+out:
 	spin_unlock(&kf->lock);
-	/* What another thread's growth made unnecessary, and the old list. */
+	/* What failed or was made unnecessary, and the old directory. */
 	if (chunk)
 		kmem_cache_free(kpool_chunk_cache, chunk);
 	kvfree(dir);
 	kvfree(old_dir);
 	spin_lock(&kf->lock);
-	return 0;
+	return ret;
 }
 
 /*
@@ -381,7 +385,7 @@ static struct kpool_slot *kpool_slot_reserved(struct kpool_file *kf,
 {
 	struct kpool_slot *slot;
 
-	*idx = (handle & (BIT(kpool_handle_bits) - 1)) - 1;
+	*idx = kpool_handle_idx(handle);
 	slot = kpool_slot_at(kf, *idx);
 	WARN_ON_ONCE(slot->state != KPOOL_SLOT_RESERVED);
 	return slot;

@@ -158,6 +158,8 @@ int kpool_tiers_init(void);
 gfp_t kpool_costly_try_gfp(gfp_t gfp);
 #endif
 void kpool_tiers_exit(void);
+u32 kpool_pool_pick(const struct kpool_pool *pool, size_t size,
+		    size_t *capacity);
 int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf, u32 idx,
 		    size_t capacity, gfp_t gfp, const void *memcg);
 struct kpool_buf *kpool_mem_reuse(struct kpool_pool *pool, u32 idx,

@@ -235,13 +235,19 @@ static int kpool_tier_init(struct kpool_pool *pool, struct kpool_tier *t,
 	return 0;
 }
 
-/* Give a buffer's memory and header back; nothing refers to them. */
-static void kpool_mem_release(struct kpool_tier *t, struct kpool_buf *buf)
+/* Give a buffer's memory back to the slab of @t or to vmalloc. */
+static void kpool_mem_data_free(struct kpool_tier *t, struct kpool_buf *buf)
 {
 	if (buf->backing == KPOOL_BACKING_VMALLOC)
 		vfree(buf->data);
 	else
 		kmem_cache_free(t->cache, buf->data);
+}
+
+/* Give a buffer's memory and header back; nothing refers to them. */
+static void kpool_mem_release(struct kpool_tier *t, struct kpool_buf *buf)
+{
+	kpool_mem_data_free(t, buf);
 	kpool_buf_header_free(buf);
 }
 
@@ -321,7 +327,7 @@ static unsigned long kpool_shrink_scan(struct shrinker *shrinker,
 {
 	struct kpool_pool *pool = container_of(shrinker, struct kpool_pool,
 					       shrinker);
-	unsigned long done = 0;
+	unsigned long done;
 	unsigned int i;
 
 	/* Largest first: they give back the most per buffer. */
@@ -519,6 +525,30 @@ u32 kpool_pool_tier_index(const struct kpool_pool *pool, size_t size)
 EXPORT_SYMBOL_GPL(kpool_pool_tier_index);
 
 /**
+ * kpool_pool_pick() - the tier of a request and its capacity, in one look-up.
+ * @pool: the pool.
+ * @size: bytes wanted.
+ * @capacity: receives the size of the tier, or @size rounded up to whole
+ *	pages for the fallback; 0 when that rounding would overflow.
+ *
+ * Context: any context.
+ * Return: the tier's index, as kpool_pool_tier_index() gives it.
+ */
+u32 kpool_pool_pick(const struct kpool_pool *pool, size_t size,
+		    size_t *capacity)
+{
+	u32 idx = kpool_pool_tier_index(pool, size);
+
+	if (idx != KPOOL_TIER_FALLBACK)
+		*capacity = pool->tier[array_index_nospec(idx,
+							  pool->ntiers)].size;
+	else
+		*capacity = size > SIZE_MAX - (PAGE_SIZE - 1) ? 0 :
+			    PAGE_ALIGN(size);
+	return idx;
+}
+
+/**
  * kpool_pool_capacity() - bytes reserved for a request of @size bytes.
  * @pool: the pool.
  * @size: bytes wanted.
@@ -529,13 +559,10 @@ EXPORT_SYMBOL_GPL(kpool_pool_tier_index);
  */
 size_t kpool_pool_capacity(const struct kpool_pool *pool, size_t size)
 {
-	u32 idx = kpool_pool_tier_index(pool, size);
+	size_t capacity;
 
-	if (idx != KPOOL_TIER_FALLBACK)
-		return pool->tier[array_index_nospec(idx, pool->ntiers)].size;
-	if (size > SIZE_MAX - (PAGE_SIZE - 1))
-		return 0;
-	return PAGE_ALIGN(size);
+	kpool_pool_pick(pool, size, &capacity);
+	return capacity;
 }
 EXPORT_SYMBOL_GPL(kpool_pool_capacity);
 
@@ -639,29 +666,6 @@ const void *kpool_current_memcg(void)
 	return memcg;
 }
 
-/* A buffer of @capacity charged to @memcg kept in @mag, or NULL. */
-static struct kpool_buf *kpool_mag_pop(struct kpool_mag *mag, size_t capacity,
-				       const void *memcg)
-{
-	struct kpool_buf *buf = NULL;
-	unsigned long flags;
-	unsigned int i;
-
-	spin_lock_irqsave(&mag->lock, flags);
-	for (i = mag->nr; i--;) {
-		if (mag->buf[i]->memcg != memcg ||
-		    mag->buf[i]->capacity != capacity)
-			continue;
-		/* The buffer is the caller's now. */
-		buf = mag->buf[i];
-		mag->buf[i] = mag->buf[--mag->nr];
-		mag->bytes -= capacity;
-		break;
-	}
-	spin_unlock_irqrestore(&mag->lock, flags);
-	return buf;
-}
-
 /*
  * Up to @n buffers of @capacity charged to @memcg kept in @mag, into @bufs,
  * under one round trip of the lock.  Return: how many.
@@ -713,16 +717,12 @@ static bool kpool_tier_keep(struct kpool_tier *t, struct kpool_buf *buf)
 	       kpool_mag_push(t->depot, buf, KPOOL_DEPOT_BYTES);
 }
 
-/* A kept buffer of @t: this CPU's magazine first, then the depot. */
-static struct kpool_buf *kpool_tier_take(struct kpool_tier *t,
-					 size_t capacity, const void *memcg)
+/* Tier @idx of @pool, from kpool_pool_tier_index(): a tier or the fallback. */
+static struct kpool_tier *kpool_pool_tier(struct kpool_pool *pool, u32 idx)
 {
-	struct kpool_buf *buf;
-
-	buf = kpool_mag_pop(raw_cpu_ptr(t->mag), capacity, memcg);
-	if (!buf && READ_ONCE(t->depot->nr))
-		buf = kpool_mag_pop(t->depot, capacity, memcg);
-	return buf;
+	if (idx == KPOOL_TIER_FALLBACK)
+		return &pool->fallback;
+	return &pool->tier[array_index_nospec(idx, pool->ntiers)];
 }
 
 /* A new buffer's memory is counted in its tier and its pool. */
@@ -754,13 +754,9 @@ unsigned int kpool_mem_reuse_bulk(struct kpool_pool *pool, u32 idx,
 				  const void *memcg, struct kpool_buf **bufs,
 				  unsigned int n)
 {
-	struct kpool_tier *t;
+	struct kpool_tier *t = kpool_pool_tier(pool, idx);
 	unsigned int i, got;
 
-	if (idx == KPOOL_TIER_FALLBACK)
-		t = &pool->fallback;
-	else
-		t = &pool->tier[array_index_nospec(idx, pool->ntiers)];
 	got = kpool_mag_pop_bulk(raw_cpu_ptr(t->mag), capacity, memcg, bufs, n);
 	if (got < n && READ_ONCE(t->depot->nr))
 		got += kpool_mag_pop_bulk(t->depot, capacity, memcg, bufs + got,
@@ -789,18 +785,11 @@ struct kpool_buf *kpool_mem_reuse(struct kpool_pool *pool, u32 idx,
 				  size_t capacity, size_t size, gfp_t gfp,
 				  const void *memcg)
 {
-	struct kpool_tier *t;
 	struct kpool_buf *buf;
 
-	if (idx == KPOOL_TIER_FALLBACK)
-		t = &pool->fallback;
-	else
-		t = &pool->tier[array_index_nospec(idx, pool->ntiers)];
-	buf = kpool_tier_take(t, capacity, memcg);
-	if (buf) {
-		memset(buf->data, 0, kpool_zero_len(size, capacity, gfp));
-		kpool_mem_count(pool, t, capacity);
-	}
+	if (!kpool_mem_reuse_bulk(pool, idx, capacity, size, gfp, memcg, &buf,
+				  1))
+		return NULL;
 	return buf;
 }
 
@@ -832,15 +821,6 @@ static void *kpool_tier_mem_alloc(struct kpool_tier *t, gfp_t gfp,
 	return p;
 }
 
-static struct kpool_tier *kpool_buf_tier(const struct kpool_buf *buf)
-{
-	struct kpool_pool *pool = buf->pool;
-
-	if (buf->tier == KPOOL_TIER_FALLBACK)
-		return &pool->fallback;
-	return &pool->tier[buf->tier];
-}
-
 /**
  * kpool_mem_alloc() - give a buffer header its memory.
  * @pool: the pool to take it from.
@@ -864,14 +844,11 @@ int kpool_mem_alloc(struct kpool_pool *pool, struct kpool_buf *buf, u32 idx,
 
 	/* The size is the caller's choice, perhaps a user's: fail quietly. */
 	gfp |= __GFP_NOWARN;
-	if (idx == KPOOL_TIER_FALLBACK) {
-		t = &pool->fallback;
+	t = kpool_pool_tier(pool, idx);
+	if (idx == KPOOL_TIER_FALLBACK)
 		data = kpool_pages_alloc(capacity, gfp);
-	} else {
-		idx = array_index_nospec(idx, pool->ntiers);
-		t = &pool->tier[idx];
+	else
 		data = kpool_tier_mem_alloc(t, gfp, &backing);
-	}
 	if (!data)
 		return -ENOMEM;
 
@@ -923,19 +900,15 @@ static bool kpool_mem_keepable(const struct kpool_buf *buf)
  */
 bool kpool_mem_free(struct kpool_buf *buf)
 {
-	struct kpool_tier *t = kpool_buf_tier(buf);
 	struct kpool_pool *pool = buf->pool;
+	struct kpool_tier *t = kpool_pool_tier(pool, buf->tier);
 	size_t capacity = buf->capacity;
 	bool kept = !READ_ONCE(pool->dead) && kpool_mem_keepable(buf) &&
 		    kpool_tier_keep(t, buf);
 
 	/* Kept or not, the buffer is gone for the counters. */
-	if (!kept) {
-		if (buf->backing == KPOOL_BACKING_VMALLOC)
-			vfree(buf->data);
-		else
-			kmem_cache_free(t->cache, buf->data);
-	}
+	if (!kept)
+		kpool_mem_data_free(t, buf);
 	this_cpu_inc(t->stats->frees);
 	this_cpu_sub(t->stats->bytes, capacity);
 	/* The buffer's reference; a destroyed pool may go with it. */
