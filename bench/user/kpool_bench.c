@@ -36,6 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The DRM calls made of vgem (userspace/tests). */
+#include "kt_drm.h"
+
 #define MAX_REPS	51
 #define PAGE		4096UL
 
@@ -402,59 +405,6 @@ static int op_memfd(void *arg, long n)
 	return 0;
 }
 
-/* From <drm/drm.h> and <drm/drm_mode.h>, as userspace/tests/dmabuf.c. */
-struct kb_drm_version {
-	int version_major, version_minor, version_patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct kb_drm_gem_close {
-	uint32_t handle;
-	uint32_t pad;
-};
-
-struct kb_drm_prime_handle {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
-};
-
-struct kb_drm_mode_create_dumb {
-	uint32_t height, width, bpp, flags, handle, pitch;
-	uint64_t size;
-};
-
-#define KB_DRM_IOCTL_VERSION		_IOWR('d', 0x00, struct kb_drm_version)
-#define KB_DRM_IOCTL_GEM_CLOSE		_IOW('d', 0x09, struct kb_drm_gem_close)
-#define KB_DRM_IOCTL_PRIME_HANDLE_TO_FD	_IOWR('d', 0x2d, struct kb_drm_prime_handle)
-#define KB_DRM_IOCTL_MODE_CREATE_DUMB	_IOWR('d', 0xB2, struct kb_drm_mode_create_dumb)
-#define KB_DRM_RDWR			O_RDWR
-
-static int open_vgem(void)
-{
-	char path[64], name[32];
-	int i, f;
-
-	for (i = 0; i < 8; i++) {
-		struct kb_drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		f = open(path, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(f, KB_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return f;
-		close(f);
-	}
-	return -1;
-}
-
 /* A vgem dumb buffer, exported as a PRIME (dma-buf) fd, mapped, touched. */
 static int op_vgem(void *arg, long n)
 {
@@ -466,31 +416,31 @@ static int op_vgem(void *arg, long n)
 		return fail("no vgem card in /dev/dri");
 	}
 	for (long i = 0; i < n; i++) {
-		struct kb_drm_mode_create_dumb d = {
+		struct kt_drm_mode_create_dumb d = {
 			.width = 1024, .height = size / 4096, .bpp = 32,
 		};
-		struct kb_drm_prime_handle ph = { .flags = O_CLOEXEC | KB_DRM_RDWR };
-		struct kb_drm_gem_close gc = { 0 };
+		struct kt_drm_prime_handle ph = { .flags = O_CLOEXEC | KT_DRM_RDWR };
+		struct kt_drm_gem_close gc = { 0 };
 
-		if (xioctl(drm_fd, KB_DRM_IOCTL_MODE_CREATE_DUMB, &d, "DRM_IOCTL_MODE_CREATE_DUMB"))
+		if (xioctl(drm_fd, KT_DRM_IOCTL_MODE_CREATE_DUMB, &d, "DRM_IOCTL_MODE_CREATE_DUMB"))
 			return -1;
 		ph.handle = gc.handle = d.handle;
-		if (xioctl(drm_fd, KB_DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph,
+		if (xioctl(drm_fd, KT_DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph,
 			   "DRM_IOCTL_PRIME_HANDLE_TO_FD")) {
-			ioctl(drm_fd, KB_DRM_IOCTL_GEM_CLOSE, &gc);
+			ioctl(drm_fd, KT_DRM_IOCTL_GEM_CLOSE, &gc);
 			return -1;
 		}
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, ph.fd, 0);
 		if (p == MAP_FAILED) {
 			fail("mmap of a vgem PRIME fd");
 			close(ph.fd);
-			ioctl(drm_fd, KB_DRM_IOCTL_GEM_CLOSE, &gc);
+			ioctl(drm_fd, KT_DRM_IOCTL_GEM_CLOSE, &gc);
 			return -1;
 		}
 		touch(p, size);
 		if (munmap(p, size) || close(ph.fd))
 			return fail("munmap/close of a vgem PRIME fd");
-		if (xioctl(drm_fd, KB_DRM_IOCTL_GEM_CLOSE, &gc, "DRM_IOCTL_GEM_CLOSE"))
+		if (xioctl(drm_fd, KT_DRM_IOCTL_GEM_CLOSE, &gc, "DRM_IOCTL_GEM_CLOSE"))
 			return -1;
 	}
 	return 0;
@@ -807,7 +757,7 @@ int main(int argc, char **argv)
 		perror("kpool_bench: open /dev/kpool");
 		return 1;
 	}
-	drm_fd = open_vgem();
+	drm_fd = kt_open_vgem();
 	printf("INFO vgem %s\n", drm_fd >= 0 ? "yes" : "no (the vgem rows fail)");
 	if (ioctl(kfd, KPOOL_IOC_STATS, &st)) {
 		perror("kpool_bench: KPOOL_IOC_STATS");

@@ -12,46 +12,13 @@
  *    loads vgem.ko and what it needs): the buffer stays in use, held by
  *    the importer, after the dma-buf fd, the handle and the device file are
  *    closed, and goes back to its tier when the GEM handle is closed.
- * The DRM structures below are the stable uapi of <drm/drm.h>, spelled
- * out so that the test needs no libdrm headers.
+ * The DRM calls are those of kt_drm.h (no libdrm headers needed).
  */
 #include "kt.h"
+#include "kt_drm.h"
 
 #include <dirent.h>
 #include <linux/dma-buf.h>
-
-/* From <drm/drm.h> and <drm/drm_mode.h>. */
-struct kt_drm_version {
-	int version_major, version_minor, version_patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct kt_drm_gem_close {
-	uint32_t handle;
-	uint32_t pad;
-};
-
-struct kt_drm_prime_handle {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
-};
-
-struct kt_drm_mode_create_dumb {
-	uint32_t height, width, bpp, flags, handle, pitch;
-	uint64_t size;
-};
-
-#define KT_DRM_IOCTL_VERSION		_IOWR('d', 0x00, struct kt_drm_version)
-#define KT_DRM_IOCTL_GEM_CLOSE		_IOW('d', 0x09, struct kt_drm_gem_close)
-#define KT_DRM_IOCTL_PRIME_HANDLE_TO_FD	_IOWR('d', 0x2d, struct kt_drm_prime_handle)
-#define KT_DRM_IOCTL_PRIME_FD_TO_HANDLE	_IOWR('d', 0x2e, struct kt_drm_prime_handle)
-#define KT_DRM_IOCTL_MODE_CREATE_DUMB	_IOWR('d', 0xB2, struct kt_drm_mode_create_dumb)
 
 static void dmabuf_basics(void)
 {
@@ -147,27 +114,6 @@ static void dmabuf_kinds(void)
 	close(fd);
 }
 
-/* The first DRM card driven by vgem, or -1. */
-static int open_vgem(void)
-{
-	char path[64], name[32];
-	int i, f;
-
-	for (i = 0; i < 8; i++) {
-		struct kt_drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		f = open(path, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(f, KT_DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return f;
-		close(f);
-	}
-	return -1;
-}
-
 static void vgem_importer(void)
 {
 	struct kt_drm_prime_handle ph = { 0 };
@@ -176,7 +122,7 @@ static void vgem_importer(void)
 	struct kpool_stats before, held;
 	struct kpool_alloc a;
 	uint32_t h;
-	int card = open_vgem(), fd, dfd, vfd;
+	int card = kt_open_vgem(), fd, dfd, vfd;
 
 	if (card < 0) {
 		kt_skip("no vgem device: scripts/check loads vgem.ko in the stock kernel only",
